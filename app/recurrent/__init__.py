@@ -1,0 +1,14 @@
+"""Pure PyTorch: exact gate traces of recurrent modules and analyses on them (no web imports)."""
+
+from app.recurrent.cells import GATE_NAMES, SIGMOID_GATES, CellKind
+from app.recurrent.trace import LayerTrace, Trace, cell_kind, trace
+
+__all__ = [
+    "GATE_NAMES",
+    "SIGMOID_GATES",
+    "CellKind",
+    "LayerTrace",
+    "Trace",
+    "cell_kind",
+    "trace",
+]
