@@ -1,0 +1,282 @@
+"""A model ready to use: preprocessing, prediction, and the hand-over to the tracer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from app.preprocessing import Tokenizer, tokenizer_from_json
+from app.preprocessing.text import words_of
+from app.recurrent import Trace, trace
+from app.zoo.errors import InputError
+from app.zoo.network import GateNet
+from app.zoo.spec import ModelConfig, NumbersPreprocessing, TextPreprocessing
+
+TokenKind = Literal["word", "oov", "pad"]
+PAD_TOKEN = "<pad>"
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """One input as the network sees it."""
+
+    features: Tensor  # (1, steps, input_size): what the recurrent module reads
+    tokens: list[str] | None = None  # text: one per step, padding included
+    token_ids: list[int] | None = None
+    token_kinds: list[TokenKind] | None = None
+    values: list[list[float]] | None = None  # numbers: original units, one row per step
+    scaled: list[list[float]] | None = None  # numbers: what the network reads
+
+    @property
+    def steps(self) -> int:
+        return self.features.shape[1]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A sentiment label with its probability, or a regression value in original units."""
+
+    label: str | None = None
+    probability: float | None = None  # of the predicted label
+    positive_probability: float | None = None
+    value: float | None = None
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.value is not None:
+            return {"value": self.value, "unit": self.unit}
+        return {
+            "label": self.label,
+            "probability": self.probability,
+            "positive_probability": self.positive_probability,
+        }
+
+
+@dataclass(frozen=True)
+class TracedInput:
+    prepared: PreparedInput
+    trace: Trace
+    prediction: Prediction
+    step_predictions: list[Prediction] | None = field(default=None)
+
+
+class LoadedModel:
+    """A GateNet with its config; `source` tells shipped models from uploaded ones."""
+
+    def __init__(self, config: ModelConfig, network: GateNet, source: str = "shipped") -> None:
+        self.config = config
+        self.network = network.eval()
+        self.source = source
+        self.card = ""
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @cached_property
+    def tokenizer(self) -> Tokenizer:
+        assert isinstance(self.config.preprocessing, TextPreprocessing)
+        import json
+
+        return tokenizer_from_json(json.dumps(self.config.preprocessing.tokenizer))
+
+    # -- preprocessing ------------------------------------------------------------------------
+
+    def prepare(self, raw: Any, field_name: str = "input", max_steps: int | None = None) -> PreparedInput:
+        """Validate and turn one raw input (text or numbers) into recurrent inputs."""
+        spec = self.config.preprocessing
+        if isinstance(spec, TextPreprocessing):
+            return self._prepare_text(raw, spec, field_name)
+        return self._prepare_numbers(raw, spec, field_name, max_steps)
+
+    def _prepare_text(self, raw: Any, spec: TextPreprocessing, field_name: str) -> PreparedInput:
+        if not isinstance(raw, str):
+            raise InputError(field_name, f"must be a sentence (a string) for model {self.id}")
+        if not raw.strip():
+            raise InputError(field_name, "is empty: type a sentence")
+        words = words_of(self.tokenizer, raw, spec.analyzer)
+        if not words:
+            raise InputError(field_name, f"has no words once punctuation is removed: {raw!r}")
+        pairs = [self._token(word) for word in words]
+        pairs = [pair for pair in pairs if pair is not None]
+        pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
+        if not spec.mask_padding:
+            padding = [(PAD_TOKEN, 0, "pad")] * (spec.maxlen - len(pairs))
+            pairs = padding + pairs if spec.padding == "pre" else pairs + padding
+        if not pairs:
+            raise InputError(field_name, "has no word the model knows and no OOV token to stand in")
+        ids = torch.tensor([[token_id for _, token_id, _ in pairs]], dtype=torch.long)
+        with torch.no_grad():
+            features = self.network.embed(ids)
+        return PreparedInput(
+            features=features,
+            tokens=[token for token, _, _ in pairs],
+            token_ids=[token_id for _, token_id, _ in pairs],
+            token_kinds=[kind for _, _, kind in pairs],
+        )
+
+    def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
+        """A word's id as Keras's texts_to_sequences gives it; None where Keras drops it."""
+        tokenizer = self.tokenizer
+        index = tokenizer.word_index.get(word)
+        in_vocabulary = index is not None and (
+            tokenizer.num_words is None or index < tokenizer.num_words
+        )
+        if in_vocabulary:
+            assert index is not None
+            return (word, index, "word")
+        if tokenizer.oov_token is not None:
+            return (word, tokenizer.word_index[tokenizer.oov_token], "oov")
+        return None
+
+    def _prepare_numbers(
+        self, raw: Any, spec: NumbersPreprocessing, field_name: str, max_steps: int | None
+    ) -> PreparedInput:
+        rows = _numeric_rows(raw, len(spec.features), field_name, max_steps)
+        scaled = [self._scale(row) for row in rows]
+        features = torch.tensor([scaled], dtype=self._dtype)
+        return PreparedInput(features=features, values=rows, scaled=scaled)
+
+    @property
+    def _dtype(self) -> torch.dtype:
+        return self.network.recurrent.weight_ih_l0.dtype
+
+    def _scale(self, row: list[float]) -> list[float]:
+        spec = self.config.preprocessing
+        assert isinstance(spec, NumbersPreprocessing)
+        if spec.scaler_min is None or spec.scaler_max is None:
+            return row
+        return [
+            (value - low) / ((high - low) or 1.0)
+            for value, low, high in zip(row, spec.scaler_min, spec.scaler_max, strict=True)
+        ]
+
+    # -- running ------------------------------------------------------------------------------
+
+    def predict(self, raws: Sequence[Any], max_steps: int | None = None) -> list[Prediction]:
+        """Predictions for several inputs, in order (each validated as `inputs[i]`)."""
+        prepared = [
+            self.prepare(raw, f"inputs[{index}]", max_steps) for index, raw in enumerate(raws)
+        ]
+        with torch.no_grad():
+            return [self._prediction(self.network(item.features)[0]) for item in prepared]
+
+    def run_trace(self, raw: Any, max_steps: int | None = None) -> TracedInput:
+        """Prepare one input, trace the recurrent module on it, and predict from the trace."""
+        prepared = self.prepare(raw, "input", max_steps)
+        traced = trace(self.network.recurrent, prepared.features)
+        with torch.no_grad():
+            output = self.network.head(self.network.final_hidden(traced.final_state))[0]
+        return TracedInput(
+            prepared=prepared,
+            trace=traced,
+            prediction=self._prediction(output),
+            step_predictions=self.step_predictions(traced),
+        )
+
+    def step_predictions(self, traced: Trace) -> list[Prediction] | None:
+        """The head applied to the top layer's h after every step: the prediction as it forms.
+
+        Only for one-directional models: a backward direction has not read the end of the
+        sentence yet at step t, so "the prediction so far" has no meaning there.
+        """
+        if self.network.recurrent.bidirectional or not self.config.head:
+            return None
+        top = traced.layer(-1, "forward").hidden[0]  # (steps, units)
+        with torch.no_grad():
+            outputs = self.network.head(top)
+        return [self._prediction(row) for row in outputs]
+
+    def _prediction(self, output: Tensor) -> Prediction:
+        if self.config.task == "sentiment":
+            positive = float(output[0])
+            labels = self.config.labels or ["negative", "positive"]
+            is_positive = positive >= 0.5
+            return Prediction(
+                label=labels[1] if is_positive else labels[0],
+                probability=positive if is_positive else 1.0 - positive,
+                positive_probability=positive,
+            )
+        return Prediction(value=self._unscale_target(float(output[0])), unit=self._target_unit)
+
+    @property
+    def _target_unit(self) -> str | None:
+        spec = self.config.preprocessing
+        return spec.target_unit if isinstance(spec, NumbersPreprocessing) else None
+
+    def _unscale_target(self, scaled: float) -> float:
+        spec = self.config.preprocessing
+        if not isinstance(spec, NumbersPreprocessing) or spec.target_min is None:
+            return scaled
+        assert spec.target_max is not None
+        return scaled * ((spec.target_max - spec.target_min) or 1.0) + spec.target_min
+
+    # -- description --------------------------------------------------------------------------
+
+    def parameter_counts(self) -> list[dict[str, Any]]:
+        """Parameters per layer, named as a student would (Embedding, GRU layer 1, Dense 1...)."""
+        counts: list[dict[str, Any]] = []
+        network = self.network
+        if network.embedding is not None:
+            counts.append(_count("embedding", "Embedding", network.embedding.parameters()))
+        spec = self.config.recurrent
+        for layer in range(spec.num_layers):
+            parameters = [
+                parameter
+                for name, parameter in network.recurrent.named_parameters()
+                if name.rsplit("_l", 1)[-1].split("_")[0] == str(layer)
+            ]
+            counts.append(_count(f"recurrent.{layer}", f"{spec.cell.upper()} layer {layer + 1}", parameters))
+        for index, linear in enumerate(network.head.layers):
+            counts.append(_count(f"head.{index}", f"Dense {index + 1}", linear.parameters()))
+        return counts
+
+    @property
+    def total_parameters(self) -> int:
+        return sum(parameter.numel() for parameter in self.network.parameters())
+
+
+def _count(key: str, name: str, parameters: Any) -> dict[str, Any]:
+    return {"key": key, "name": name, "parameters": sum(p.numel() for p in parameters)}
+
+
+def _fit_length(pairs: list[Any], maxlen: int, truncating: str) -> list[Any]:
+    if len(pairs) <= maxlen:
+        return pairs
+    return pairs[-maxlen:] if truncating == "pre" else pairs[:maxlen]
+
+
+def _numeric_rows(
+    raw: Any, width: int, field_name: str, max_steps: int | None
+) -> list[list[float]]:
+    """Validate a list of steps (each a list of `width` numbers; flat when width is 1)."""
+    if not isinstance(raw, list):
+        raise InputError(field_name, f"must be a list of steps, each a list of {width} numbers")
+    if not raw:
+        raise InputError(field_name, "has no steps")
+    if max_steps is not None and len(raw) > max_steps:
+        raise InputError(field_name, f"has {len(raw)} steps; the limit is {max_steps}")
+    rows: list[list[float]] = []
+    for step, item in enumerate(raw):
+        row = [item] if width == 1 and not isinstance(item, list) else item
+        if not isinstance(row, list):
+            raise InputError(f"{field_name}[{step}]", f"must be a list of {width} numbers")
+        if len(row) != width:
+            raise InputError(f"{field_name}[{step}]", f"has {len(row)} values; the model reads {width} per step")
+        rows.append([_finite(value, f"{field_name}[{step}][{column}]") for column, value in enumerate(row)])
+    return rows
+
+
+def _finite(value: Any, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(field_name, f"must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InputError(field_name, f"must be a finite number, got {value!r}")
+    return number

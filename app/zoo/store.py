@@ -1,0 +1,154 @@
+"""Reading and writing model directories, and the registry of every model the server knows.
+
+A model directory is written to a temporary sibling and renamed into place only when complete, so
+a reader (another worker, a restart) sees either the whole model or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from pydantic import ValidationError
+from safetensors.torch import load_file, save_file
+
+from app.zoo.errors import ModelFormatError
+from app.zoo.loaded import LoadedModel
+from app.zoo.network import GateNet
+from app.zoo.spec import ModelConfig
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.safetensors"
+CARD_FILE = "card.md"
+
+
+def read_config(path: Path) -> ModelConfig:
+    try:
+        return ModelConfig.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        raise ModelFormatError(f"{path} is not a valid model config: {error}") from error
+
+
+def build_network(config: ModelConfig, state: dict[str, torch.Tensor]) -> GateNet:
+    """A GateNet for `config` holding exactly the tensors in `state` (strict: no missing, no extra)."""
+    network = GateNet(config)
+    expected = network.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise ModelFormatError(
+            f"weights do not fit the config: missing {missing or 'none'}, unexpected {unexpected or 'none'}"
+        )
+    for name, tensor in state.items():
+        if tuple(tensor.shape) != tuple(expected[name].shape):
+            raise ModelFormatError(
+                f"weight {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
+            )
+    dtype = state[next(iter(state))].dtype if state else torch.float32
+    network = network.to(dtype)
+    network.load_state_dict(state, strict=True)
+    return network.eval()
+
+
+def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
+    """Load `directory` (config.json, weights.safetensors, optional card.md). Never unpickles."""
+    config = read_config(directory / CONFIG_FILE)
+    weights = directory / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelFormatError(f"{weights} is missing")
+    try:
+        state = load_file(str(weights))
+    except Exception as error:  # safetensors raises its own error types for corrupt files
+        raise ModelFormatError(f"{weights} is not a readable safetensors file: {error}") from error
+    model = LoadedModel(config, build_network(config, state), source=source)
+    card = directory / CARD_FILE
+    model.card = card.read_text(encoding="utf-8") if card.is_file() else ""
+    return model
+
+
+def save_model(network: GateNet, config: ModelConfig, card: str, directory: Path) -> Path:
+    """Write a model directory atomically: all three files appear together or not at all."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        (staging / CONFIG_FILE).write_text(
+            json.dumps(config.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
+        state = {name: tensor.detach().contiguous().cpu() for name, tensor in network.state_dict().items()}
+        save_file(state, str(staging / WEIGHTS_FILE))
+        (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        _replace_directory(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _replace_directory(staging: Path, directory: Path) -> None:
+    """Move staging into place; an existing directory is swapped out, then removed."""
+    if directory.exists():
+        retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+        os.replace(directory, retired)
+        os.replace(staging, directory)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, directory)
+
+
+def model_directories(root: Path) -> Iterator[Path]:
+    """Complete model directories under root (hidden staging directories are skipped)."""
+    if not root.is_dir():
+        return
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and not path.name.startswith(".") and (path / CONFIG_FILE).is_file():
+            yield path
+
+
+class ModelRegistry:
+    """Shipped models (loaded once) plus uploaded ones (re-scanned, so all workers agree)."""
+
+    def __init__(self, shipped_dir: Path, uploads_dir: Path | None = None) -> None:
+        self.shipped_dir = Path(shipped_dir)
+        self.uploads_dir = Path(uploads_dir) if uploads_dir else None
+        self._lock = threading.Lock()
+        self.shipped: dict[str, LoadedModel] = {
+            path.name: load_model(path, "shipped") for path in model_directories(self.shipped_dir)
+        }
+        self._uploaded: dict[str, tuple[float, LoadedModel]] = {}
+
+    def all(self) -> list[LoadedModel]:
+        self.refresh_uploads()
+        return [*self.shipped.values(), *(model for _, model in self._uploaded.values())]
+
+    def get(self, model_id: str) -> LoadedModel | None:
+        if model_id in self.shipped:
+            return self.shipped[model_id]
+        self.refresh_uploads()
+        entry = self._uploaded.get(model_id)
+        return entry[1] if entry else None
+
+    def refresh_uploads(self) -> None:
+        """Pick up uploads written by any worker and forget deleted ones."""
+        if self.uploads_dir is None:
+            return
+        with self._lock:
+            seen: dict[str, tuple[float, LoadedModel]] = {}
+            for path in model_directories(self.uploads_dir):
+                stamp = (path / CONFIG_FILE).stat().st_mtime
+                known = self._uploaded.get(path.name)
+                if known and known[0] == stamp:
+                    seen[path.name] = known
+                    continue
+                try:
+                    seen[path.name] = (stamp, load_model(path, "uploaded"))
+                except (ModelFormatError, OSError):
+                    continue  # half-deleted or foreign directory: not a model
+            self._uploaded = seen
