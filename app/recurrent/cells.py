@@ -1,8 +1,9 @@
 """Gate maths for each PyTorch recurrent cell, written as the equations read.
 
-Everything here works on whole sequences at once: the pre-activations of all steps are computed
-with one matrix product, so only the LSTM cell state needs a loop (and that loop is element-wise).
-The equations follow the PyTorch documentation of nn.RNN, nn.LSTM and nn.GRU.
+Everything here works on whole sequences at once: the pre-activations of all steps come from one
+matrix product on the inputs and one on the previous hidden states, so only the LSTM cell state
+needs a recurrence (a chunked element-wise scan, see scan.py). The equations follow the PyTorch
+documentation of nn.RNN, nn.LSTM and nn.GRU.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Literal
 
 import torch
 from torch import Tensor
+
+from app.recurrent.scan import linear_scan, reverse_steps
 
 CellKind = Literal["rnn", "lstm", "gru"]
 
@@ -42,9 +45,31 @@ def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     return torch.nn.functional.linear(x, weight, bias)
 
 
-def lstm_gates(x_part: Tensor, h_part: Tensor) -> dict[str, Tensor]:
-    """LSTM gates from W_i* x_t + b_i* and W_h* h_{t-1} + b_h*, shaped (..., 4 * hidden)."""
-    i, f, g, o = (x_part + h_part).chunk(4, dim=-1)
+def lstm_preactivations(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> Tensor:
+    """W_i* x_t + b_i* + W_h* h_{t-1} + b_h* for every step, shaped (batch, steps, 4 * hidden).
+
+    The recurrent product is accumulated in place into the input product (one buffer instead of
+    three); neither product's backward needs its result, so autograd is unaffected.
+    """
+    bias = _sum_biases(weights.bias_ih, weights.bias_hh)
+    flat_x = x.reshape(-1, x.shape[-1])
+    if bias is None:
+        pre = flat_x @ weights.weight_ih.t()
+    else:
+        pre = torch.addmm(bias, flat_x, weights.weight_ih.t())
+    pre.addmm_(h_prev.reshape(-1, h_prev.shape[-1]), weights.weight_hh.t())
+    return pre.view(*x.shape[:-1], -1)
+
+
+def _sum_biases(bias_ih: Tensor | None, bias_hh: Tensor | None) -> Tensor | None:
+    if bias_ih is None or bias_hh is None:
+        return None
+    return bias_ih + bias_hh
+
+
+def lstm_gates(pre: Tensor) -> dict[str, Tensor]:
+    """LSTM gates from the summed pre-activations, shaped (..., 4 * hidden)."""
+    i, f, g, o = pre.chunk(4, dim=-1)
     return {
         # i_t = sigma(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
         "input": torch.sigmoid(i),
@@ -69,29 +94,25 @@ def gru_gates(x_part: Tensor, h_part: Tensor) -> dict[str, Tensor]:
     # z_t = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
     update = torch.sigmoid(x_z + h_z)
     # n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
-    candidate = torch.tanh(x_n + reset * h_n)
+    candidate = torch.tanh(torch.addcmul(x_n, reset, h_n))
     return {"reset": reset, "update": update, "candidate": candidate}
 
 
 def lstm_cell_states(
     gates: dict[str, Tensor], c0: Tensor, lengths: Tensor, reverse: bool
 ) -> Tensor:
-    """c_t = f_t * c_{t-1} + i_t * g_t for every step, gates shaped (batch, steps, hidden).
+    """c_t = f_t * c_{t-1} + i_t * g_t for every step.
 
-    A backward direction reads each sequence from its own last step (lengths) back to step 0,
-    starting from c0 there, as a packed sequence does. Steps past a sequence's end hold
-    meaningless values; the caller masks them.
+    Gates are (batch, steps, hidden), c0 is (batch, hidden).
+
+    A backward direction reads each sequence from its own last step (``lengths``) back to step 0,
+    starting from c0 there, as a packed sequence does: its gates are put in reading order, scanned,
+    and the states put back in input order. Steps past a sequence's end hold meaningless values;
+    the caller masks them.
     """
     forget = gates["forget"]
     written = gates["input"] * gates["candidate"]
-    steps = forget.shape[1]
-    states = torch.empty_like(forget)
-    running = c0
-    order = range(steps - 1, -1, -1) if reverse else range(steps)
-    for t in order:
-        if reverse:
-            # Step t's predecessor is step t+1, unless t is the sequence's last step.
-            running = torch.where((t + 1 < lengths).unsqueeze(-1), running, c0)
-        running = torch.addcmul(written[:, t], forget[:, t], running)
-        states[:, t] = running
-    return states
+    if not reverse:
+        return linear_scan(forget, written, c0)
+    reading = linear_scan(reverse_steps(forget, lengths), reverse_steps(written, lengths), c0)
+    return reverse_steps(reading, lengths)

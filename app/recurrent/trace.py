@@ -4,15 +4,18 @@ PyTorch runs a recurrent module as one fused kernel that returns only the top la
 the final states. To recover everything else exactly and fast, each layer is run with the native
 kernel on its own (sharing the module's parameters, so its hidden states are the module's own), and
 the gates of all steps are then recovered with two batched matrix products: one on the layer's
-inputs, one on its previous hidden states. Only the LSTM cell state needs a (cheap, element-wise)
-loop over the steps.
+inputs, one on its previous hidden states. Only the LSTM cell state needs a recurrence, an
+element-wise chunked scan (scan.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 import torch
@@ -28,6 +31,7 @@ from app.recurrent.cells import (
     gru_gates,
     lstm_cell_states,
     lstm_gates,
+    lstm_preactivations,
 )
 
 Direction = Literal["forward", "backward"]
@@ -83,14 +87,29 @@ class Trace:
     def batch_size(self) -> int:
         return self.layers[0].hidden.shape[0]
 
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers) // (2 if self.bidirectional else 1)
+
     def layer(self, layer: int, direction: Direction = "forward") -> LayerTrace:
         """The trace of one layer (negative indices count from the top) and direction."""
-        num_layers = len(self.layers) // (2 if self.bidirectional else 1)
-        index = layer % num_layers
+        if not -self.num_layers <= layer < self.num_layers:
+            raise IndexError(f"layer {layer} is out of range for {self.num_layers} layer(s)")
+        index = layer % self.num_layers
         for candidate in self.layers:
             if candidate.layer == index and candidate.direction == direction:
                 return candidate
         raise KeyError(f"no layer {layer} with direction {direction!r} in this trace")
+
+
+@dataclass(frozen=True)
+class _NativeRun:
+    """One layer through the native kernel: its output as the kernel gave it, and padded."""
+
+    output: Tensor | PackedSequence
+    padded: Tensor  # (batch, steps, directions * units)
+    h_n: Tensor
+    c_n: Tensor | None
 
 
 def cell_kind(module: nn.Module) -> CellKind:
@@ -115,13 +134,13 @@ def trace(
 
     ``inputs`` and ``initial_state`` are exactly what ``module(inputs, initial_state)`` accepts.
     ``lengths`` (one per sequence of a right-padded batch) makes the trace equal to running the
-    module on ``pack_padded_sequence(inputs, lengths)``; ``output`` is then a PackedSequence, as
-    the module returns. The module and its parameters are never changed; no autograd graph is
-    built unless ``requires_grad`` is True.
+    module on ``pack_padded_sequence(inputs, lengths, enforce_sorted=False)``; ``output`` is then a
+    PackedSequence, as the module returns. The module and its parameters are never changed; no
+    autograd graph is built unless ``requires_grad`` is True.
     """
     kind = cell_kind(module)
     assert isinstance(module, nn.RNNBase)
-    _check_deterministic(module)
+    check_deterministic(module)
     with torch.set_grad_enabled(requires_grad and torch.is_grad_enabled()):
         return _trace(module, kind, inputs, initial_state, lengths)
 
@@ -133,56 +152,49 @@ def _trace(
     initial_state: State | None,
     lengths: Tensor | list[int] | None,
 ) -> Trace:
-    x, batched = _batch_first_inputs(module, inputs)
+    x, batched = batch_first_inputs(module, inputs)
     batch, steps, _ = x.shape
-    step_lengths = _step_lengths(lengths, batch, steps)
-    h0, c0 = _initial_states(module, kind, initial_state, batched, batch, x)
-    present = torch.arange(steps).unsqueeze(0) < step_lengths.unsqueeze(1)
-    present = present.to(x.device)
+    step_lengths = _step_lengths(lengths, batch, steps, batched)
+    h0, c0 = _initial_states(module, kind, initial_state, batched, x)
+    packed = lengths is not None
+    device_lengths = step_lengths.to(x.device)
+    present = torch.arange(steps, device=x.device).unsqueeze(0) < device_lengths.unsqueeze(1)
+    # Only a batch with a sequence shorter than the rest has absent steps to blank out.
+    ragged = bool((step_lengths < steps).any())
+    directions = _directions(module)
 
-    directions: tuple[Direction, ...] = (
-        ("forward", "backward") if module.bidirectional else ("forward",)
-    )
     layers: list[LayerTrace] = []
-    final_h: list[Tensor] = []
-    final_c: list[Tensor] = []
+    runs: list[_NativeRun] = []
     layer_input = x
+    native_input: Tensor | PackedSequence = _pack(x, step_lengths) if packed else x
     for layer in range(module.num_layers):
         rows = slice(layer * len(directions), (layer + 1) * len(directions))
         layer_c0 = c0[rows] if c0 is not None else None
-        output, h_n, c_n = _run_native_layer(
-            module, layer, layer_input, h0[rows], layer_c0, step_lengths if lengths is not None else None
-        )
-        final_h.append(h_n)
-        if c_n is not None:
-            final_c.append(c_n)
-        width = output.shape[-1] // len(directions)
+        run = _run_native_layer(module, layer, native_input, h0[rows], layer_c0, steps)
+        runs.append(run)
+        hiddens = run.padded.chunk(len(directions), dim=-1)
         for index, direction in enumerate(directions):
-            hidden = output[..., index * width : (index + 1) * width]
-            weights = _direction_weights(module, layer, direction)
             layers.append(
                 _trace_direction(
                     kind,
                     layer,
                     direction,
                     layer_input,
-                    hidden,
+                    hiddens[index],
                     h0[rows][index],
                     layer_c0[index] if layer_c0 is not None else None,
-                    weights,
-                    step_lengths.to(x.device),
+                    _direction_weights(module, layer, direction),
+                    device_lengths,
                     present,
+                    ragged,
                 )
             )
-        layer_input = output
+        layer_input, native_input = run.padded, run.output
 
-    final_state: State = torch.cat(final_h)
-    if kind == "lstm":
-        final_state = (final_state, torch.cat(final_c))
     return Trace(
         cell=kind,
-        output=_module_output(module, layer_input, batched, step_lengths, lengths is not None),
-        final_state=_unbatch_state(final_state, batched),
+        output=_module_output(module, runs[-1].output, batched),
+        final_state=_unbatch_state(_final_state(runs), batched),
         layers=layers,
         lengths=step_lengths,
         nonlinearity=getattr(module, "nonlinearity", "tanh"),
@@ -192,7 +204,8 @@ def _trace(
     )
 
 
-def _check_deterministic(module: nn.RNNBase) -> None:
+def check_deterministic(module: nn.RNNBase) -> None:
+    """ValueError if the module's output is random (dropout between layers while training)."""
     if module.training and module.dropout > 0 and module.num_layers > 1:
         raise ValueError(
             "the module is in training mode with dropout between layers, so its output is random "
@@ -200,7 +213,7 @@ def _check_deterministic(module: nn.RNNBase) -> None:
         )
 
 
-def _batch_first_inputs(module: nn.RNNBase, inputs: Tensor) -> tuple[Tensor, bool]:
+def batch_first_inputs(module: nn.RNNBase, inputs: Tensor) -> tuple[Tensor, bool]:
     """The inputs as (batch, steps, features), and whether they came batched."""
     if not isinstance(inputs, Tensor):
         raise TypeError(f"inputs must be a tensor, got {type(inputs).__name__}")
@@ -216,16 +229,31 @@ def _batch_first_inputs(module: nn.RNNBase, inputs: Tensor) -> tuple[Tensor, boo
         )
     if x.shape[1] == 0:
         raise ValueError("inputs have no steps")
-    weight = module.weight_ih_l0
-    if x.dtype != weight.dtype:
-        raise TypeError(f"inputs are {x.dtype}, the module's parameters are {weight.dtype}")
+    _check_like_parameters("inputs", x, module.weight_ih_l0)
     return x, batched
 
 
-def _step_lengths(lengths: Tensor | list[int] | None, batch: int, steps: int) -> Tensor:
+def _check_like_parameters(name: str, value: Tensor, weight: Tensor) -> None:
+    if value.dtype != weight.dtype:
+        raise TypeError(f"{name} are {value.dtype}, the module's parameters are {weight.dtype}")
+    if value.device != weight.device:
+        raise ValueError(
+            f"{name} are on {value.device}, the module's parameters on {weight.device}"
+        )
+
+
+def _step_lengths(
+    lengths: Tensor | list[int] | None, batch: int, steps: int, batched: bool
+) -> Tensor:
+    """Each sequence's length as a CPU tensor (batch,); every sequence is full without lengths."""
     if lengths is None:
         return torch.full((batch,), steps, dtype=torch.long)
-    result = torch.as_tensor(lengths, dtype=torch.long).cpu().reshape(-1)
+    if not batched:
+        raise ValueError("lengths need batched (3-D) inputs: an unbatched sequence has no padding")
+    result = torch.as_tensor(lengths).cpu().reshape(-1)
+    if result.is_floating_point() or result.dtype == torch.bool:
+        raise TypeError(f"lengths must be integers, got {result.dtype}")
+    result = result.long()
     if result.numel() != batch:
         raise ValueError(f"lengths has {result.numel()} entries for a batch of {batch}")
     if bool((result < 1).any()) or bool((result > steps).any()):
@@ -233,48 +261,87 @@ def _step_lengths(lengths: Tensor | list[int] | None, batch: int, steps: int) ->
     return result
 
 
+def _directions(module: nn.RNNBase) -> tuple[Direction, ...]:
+    return ("forward", "backward") if module.bidirectional else ("forward",)
+
+
 def _initial_states(
     module: nn.RNNBase,
     kind: CellKind,
     initial_state: State | None,
     batched: bool,
-    batch: int,
     x: Tensor,
 ) -> tuple[Tensor, Tensor | None]:
     """h0 (and c0 for LSTM) as (layers * directions, batch, units)."""
-    rows = module.num_layers * (2 if module.bidirectional else 1)
+    rows = module.num_layers * len(_directions(module))
+    batch = x.shape[0]
     h_width = module.proj_size if getattr(module, "proj_size", 0) > 0 else module.hidden_size
     if initial_state is None:
         h0 = x.new_zeros(rows, batch, h_width)
         c0 = x.new_zeros(rows, batch, module.hidden_size) if kind == "lstm" else None
         return h0, c0
-    if kind == "lstm":
-        if not isinstance(initial_state, tuple) or len(initial_state) != 2:
-            raise TypeError("an LSTM's initial_state must be a tuple (h0, c0)")
-        h0, c0 = initial_state
-    else:
-        if not isinstance(initial_state, Tensor):
-            raise TypeError(f"initial_state must be a tensor for {kind.upper()}")
-        h0, c0 = initial_state, None
-    if not batched:
-        h0 = h0.unsqueeze(1)
-        c0 = c0.unsqueeze(1) if c0 is not None else None
-    _check_state_shape("h0", h0, (rows, batch, h_width))
+    h0, c0 = _split_state(kind, initial_state)
+    _check_state("h0", h0, (rows, batch, h_width), batched, x)
     if c0 is not None:
-        _check_state_shape("c0", c0, (rows, batch, module.hidden_size))
+        _check_state("c0", c0, (rows, batch, module.hidden_size), batched, x)
+    if not batched:
+        return h0.unsqueeze(1), (c0.unsqueeze(1) if c0 is not None else None)
     return h0, c0
 
 
-def _check_state_shape(name: str, state: Tensor, expected: tuple[int, int, int]) -> None:
+def _split_state(kind: CellKind, initial_state: State) -> tuple[Tensor, Tensor | None]:
+    if kind == "lstm":
+        if not isinstance(initial_state, tuple) or len(initial_state) != 2:
+            raise TypeError("an LSTM's initial_state must be a tuple (h0, c0)")
+        return initial_state
+    if not isinstance(initial_state, Tensor):
+        raise TypeError(f"initial_state must be a tensor for {kind.upper()}")
+    return initial_state, None
+
+
+def _check_state(
+    name: str, state: Tensor, batched_shape: tuple[int, int, int], batched: bool, x: Tensor
+) -> None:
+    """The shape the module expects, stated for the input as the caller gave it."""
+    expected = batched_shape if batched else (batched_shape[0], batched_shape[2])
+    if not isinstance(state, Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(state).__name__}")
     if tuple(state.shape) != expected:
-        raise ValueError(f"{name} must have shape {expected}, got {tuple(state.shape)}")
+        layout = "batched" if batched else "unbatched"
+        raise ValueError(
+            f"{name} must have shape {expected} for these {layout} inputs, got {tuple(state.shape)}"
+        )
+    _check_like_parameters(name, state, x)
 
 
-@lru_cache(maxsize=64)
+class _TwinCache(threading.local):
+    """Twins per thread: functional_call swaps the borrowed weights into a twin for the length
+    of a call, so two threads tracing at once must never share one."""
+
+    def __init__(self) -> None:
+        self.twins: dict[tuple[str, int, int, bool, bool, int], nn.RNNBase] = {}
+
+
+_TWINS = _TwinCache()
+_MAX_TWINS = 64
+
+
 def _single_layer_twin(
     mode: str, input_size: int, hidden_size: int, bias: bool, bidirectional: bool, proj_size: int
 ) -> nn.RNNBase:
     """A parameter-less (meta) one-layer module of the same kind, run with borrowed weights."""
+    key = (mode, input_size, hidden_size, bias, bidirectional, proj_size)
+    twin = _TWINS.twins.get(key)
+    if twin is None:
+        if len(_TWINS.twins) >= _MAX_TWINS:
+            _TWINS.twins.clear()
+        twin = _TWINS.twins[key] = _make_twin(*key)
+    return twin
+
+
+def _make_twin(
+    mode: str, input_size: int, hidden_size: int, bias: bool, bidirectional: bool, proj_size: int
+) -> nn.RNNBase:
     options = dict(
         input_size=input_size,
         hidden_size=hidden_size,
@@ -302,37 +369,62 @@ def _layer_parameters(module: nn.RNNBase, layer: int) -> dict[str, Tensor]:
     return renamed
 
 
+@contextlib.contextmanager
+def quiet_projection_warning(module: nn.RNNBase) -> Iterator[None]:
+    """Silence the one-off 'LSTM with projections is not supported with oneDNN' UserWarning.
+
+    PyTorch falls back to its default kernel, which is exactly right; the warning would only
+    puzzle a user, and would fail a test suite that turns warnings into errors. Only LSTMs with
+    projections enter the (process-global) warnings filter.
+    """
+    if getattr(module, "proj_size", 0) == 0:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="LSTM with projections is not supported with oneDNN",
+            category=UserWarning,
+        )
+        yield
+
+
+def _pack(x: Tensor, lengths: Tensor) -> PackedSequence:
+    return pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+
+
 def _run_native_layer(
     module: nn.RNNBase,
     layer: int,
-    x: Tensor,
+    layer_input: Tensor | PackedSequence,
     h0: Tensor,
     c0: Tensor | None,
-    lengths: Tensor | None,
-) -> tuple[Tensor, Tensor, Tensor | None]:
-    """One layer through PyTorch's own kernel: (outputs (batch, steps, D*units), h_n, c_n)."""
+    steps: int,
+) -> _NativeRun:
+    """One layer through PyTorch's own kernel, on the previous layer's output as the module
+    would feed it (a PackedSequence stays packed)."""
+    width = (layer_input.data if isinstance(layer_input, PackedSequence) else layer_input).shape[-1]
     twin = _single_layer_twin(
         module.mode,
-        x.shape[-1],
+        width,
         module.hidden_size,
         module.bias,
         module.bidirectional,
         getattr(module, "proj_size", 0),
     )
     hx: State = (h0, c0) if c0 is not None else h0
-    steps = x.shape[1]
-    layer_input: Tensor | PackedSequence = x
-    if lengths is not None:
-        layer_input = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    output, state = functional_call(twin, _layer_parameters(module, layer), (layer_input, hx))
+    with quiet_projection_warning(module):
+        output, state = functional_call(twin, _layer_parameters(module, layer), (layer_input, hx))
+    padded = output
     if isinstance(output, PackedSequence):
-        output, _ = pad_packed_sequence(output, batch_first=True, total_length=steps)
+        padded, _ = pad_packed_sequence(output, batch_first=True, total_length=steps)
     if isinstance(state, tuple):
-        return output, state[0], state[1]
-    return output, state, None
+        return _NativeRun(output, padded, state[0], state[1])
+    return _NativeRun(output, padded, state, None)
 
 
 def _direction_weights(module: nn.RNNBase, layer: int, direction: Direction) -> DirectionWeights:
+    """One layer-direction's parameters, by PyTorch's names (weight_ih_l{k}{_reverse}, ...)."""
     suffix = f"_l{layer}" + ("_reverse" if direction == "backward" else "")
     return DirectionWeights(
         weight_ih=getattr(module, "weight_ih" + suffix),
@@ -344,15 +436,18 @@ def _direction_weights(module: nn.RNNBase, layer: int, direction: Direction) -> 
 
 
 def _previous_hidden(
-    hidden: Tensor, h0: Tensor, lengths: Tensor, reverse: bool
+    hidden: Tensor, h0: Tensor, lengths: Tensor, reverse: bool, ragged: bool
 ) -> Tensor:
     """h_{t-1} as each step saw it: the neighbouring step in reading order, or h0 at the start."""
     start = h0.unsqueeze(1)
     if not reverse:
         return torch.cat([start, hidden[:, :-1]], dim=1)
+    following = torch.cat([hidden[:, 1:], start], dim=1)
+    if not ragged:
+        return following
+    # A shorter sequence's backward pass starts at its own last step, from h0.
     steps = hidden.shape[1]
-    following = torch.cat([hidden[:, 1:], torch.zeros_like(start)], dim=1)
-    has_next = (torch.arange(1, steps + 1, device=hidden.device).unsqueeze(0) < lengths.unsqueeze(1))
+    has_next = torch.arange(1, steps + 1, device=hidden.device).unsqueeze(0) < lengths.unsqueeze(1)
     return torch.where(has_next.unsqueeze(-1), following, start)
 
 
@@ -367,37 +462,46 @@ def _trace_direction(
     weights: DirectionWeights,
     lengths: Tensor,
     present: Tensor,
+    ragged: bool,
 ) -> LayerTrace:
     reverse = direction == "backward"
     gates: dict[str, Tensor] = {}
     cell: Tensor | None = None
     if kind != "rnn":
-        h_prev = _previous_hidden(hidden, h0, lengths, reverse)
-        x_part = affine(layer_input, weights.weight_ih, weights.bias_ih)
-        h_part = affine(h_prev, weights.weight_hh, weights.bias_hh)
+        h_prev = _previous_hidden(hidden, h0, lengths, reverse, ragged)
         if kind == "lstm":
             assert c0 is not None
-            gates = lstm_gates(x_part, h_part)
+            gates = lstm_gates(lstm_preactivations(layer_input, h_prev, weights))
             cell = lstm_cell_states(gates, c0, lengths, reverse)
         else:
+            x_part = affine(layer_input, weights.weight_ih, weights.bias_ih)
+            h_part = affine(h_prev, weights.weight_hh, weights.bias_hh)
             gates = gru_gates(x_part, h_part)
-    absent = ~present.unsqueeze(-1)
-    return LayerTrace(
-        layer=layer,
-        direction=direction,
-        gates={name: value.masked_fill(absent, float("nan")) for name, value in gates.items()},
-        hidden=hidden.masked_fill(absent, float("nan")),
-        cell=cell.masked_fill(absent, float("nan")) if cell is not None else None,
-        present=present,
-    )
+    if ragged:
+        gates = {name: _blank_absent(value, present) for name, value in gates.items()}
+        hidden = _blank_absent(hidden, present)
+        cell = _blank_absent(cell, present) if cell is not None else None
+    return LayerTrace(layer, direction, gates, hidden, cell, present)
+
+
+def _blank_absent(values: Tensor, present: Tensor) -> Tensor:
+    """NaN at the steps past each sequence's end, so no one mistakes padding for a value."""
+    return values.masked_fill(~present.unsqueeze(-1), float("nan"))
+
+
+def _final_state(runs: list[_NativeRun]) -> State:
+    """The layers' final states stacked as the module returns them: (layers * directions, ...)."""
+    h_n = torch.cat([run.h_n for run in runs])
+    c_ns = [run.c_n for run in runs if run.c_n is not None]
+    return (h_n, torch.cat(c_ns)) if c_ns else h_n
 
 
 def _module_output(
-    module: nn.RNNBase, top: Tensor, batched: bool, lengths: Tensor, packed: bool
+    module: nn.RNNBase, top: Tensor | PackedSequence, batched: bool
 ) -> Tensor | PackedSequence:
     """The top layer's outputs in the layout the module itself returns."""
-    if packed:
-        return pack_padded_sequence(top, lengths, batch_first=True, enforce_sorted=False)
+    if isinstance(top, PackedSequence):
+        return top
     if not batched:
         return top.squeeze(0)
     return top if module.batch_first else top.transpose(0, 1)
