@@ -12,21 +12,40 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
+    """Every knob of the server; each one is also a `GATESCOPE_<NAME>` environment variable."""
+
     model_config = SettingsConfigDict(env_prefix="GATESCOPE_", extra="ignore")
 
     models_dir: Path = PROJECT_ROOT / "models"
     data_dir: Path = PROJECT_ROOT / "data"
-    token: str | None = Field(default=None, description="When set, API calls need this bearer token.")
-    max_steps: int = Field(default=2000, ge=1)
-    max_batch: int = Field(default=64, ge=1)
-    max_hidden_size: int = Field(default=512, ge=1)
-    max_layers: int = Field(default=4, ge=1)
-    max_input_size: int = Field(default=256, ge=1)
+    token: str | None = Field(
+        default=None, description="When set, API calls need this bearer token."
+    )
+    max_steps: int = Field(default=2000, ge=1, description="Most steps of one numeric input.")
+    max_batch: int = Field(default=64, ge=1, description="Most inputs of one predict call.")
+    max_hidden_size: int = Field(default=512, ge=1, description="Largest ad-hoc hidden size.")
+    max_layers: int = Field(default=4, ge=1, description="Most layers of an ad-hoc network.")
+    max_input_size: int = Field(default=256, ge=1, description="Widest ad-hoc input step.")
+    max_text_chars: int = Field(default=10_000, ge=1, description="Longest text input.")
+    max_trace_values: int = Field(
+        default=4_000_000,
+        ge=1,
+        description="Most numbers one trace may return (steps x units x series x layers).",
+    )
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     max_upload_bytes: int = Field(default=50_000_000, ge=1024)
     precision: int = Field(default=4, ge=1, le=17, description="Decimal places of trace floats.")
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Intra-op threads per server process; requests already run side by side.",
+    )
+    gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
+    gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
 
 
 @lru_cache
 def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
     return Settings()

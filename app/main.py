@@ -2,31 +2,87 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import torch
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app import __version__
 from app.api import router as api_router
+from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
+from app.api.errors import install_error_handlers
+from app.api.middleware import BodyLimitMiddleware
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.pages import router as pages_router
 from app.zoo import ModelRegistry
 
+DESCRIPTION = """
+See inside recurrent networks: every gate of a trained RNN, LSTM or GRU, step by step.
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+**Errors** all share one shape: `{"detail": [{"loc", "field", "msg", "type"}], "message"}`, where
+`loc` is FastAPI's location list, `field` the same as a path (`input[3][1]`), `msg` a sentence
+naming the field, and `message` all of them on one line. 401 missing token, 404 unknown model,
+413 body too large, 422 invalid input.
+
+**Token**: when the server sets `GATESCOPE_TOKEN`, every `/api` call needs
+`Authorization: Bearer <token>`.
+"""
+
+OPENAPI_TAGS = [
+    {"name": "models", "description": "Shipped and uploaded models: describe, trace, predict."},
+    {"name": "ad-hoc networks", "description": "Random networks of any shape, for exploring."},
+    {"name": "health", "description": "Liveness."},
+]
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up: cap torch's threads, load every model once."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        torch.set_num_threads(settings.torch_threads)
         app.state.registry = ModelRegistry(settings.models_dir, settings.data_dir / "models")
         yield
 
-    app = FastAPI(title="gatescope", version=__version__, lifespan=lifespan)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """gzip inside, the body limit outermost (so a 413 is sent before anything reads the body)."""
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.gzip_min_bytes,
+        compresslevel=settings.gzip_level,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/x-npz"),
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application for `settings` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="gatescope",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=_lifespan(settings),
+        docs_url=None,  # served by app.api.docs from local assets
+        redoc_url=None,  # ReDoc needs a CDN script: off
+    )
     app.state.settings = settings
     app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    _add_middleware(app, settings)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
     app.include_router(api_router)
     app.include_router(pages_router)
     return app

@@ -1,0 +1,29 @@
+"""The HTTP surface: /healthz, the versioned JSON API under /api/v1, and the offline /docs.
+
+Every /api route needs the bearer token when GATESCOPE_TOKEN is set; /healthz and /docs do not.
+"""
+
+from fastapi import APIRouter, Depends
+
+from app.api import adhoc, docs, models, uploads
+from app.api.deps import RegistryDep, require_token
+from app.api.errors import ERROR_RESPONSES
+from app.api.schemas import Health
+
+api_router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_token)], responses=ERROR_RESPONSES
+)
+api_router.include_router(models.router)
+api_router.include_router(adhoc.router)
+api_router.include_router(uploads.router)
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and model count")
+def healthz(registry: RegistryDep) -> Health:
+    return Health(status="ok", models=len(registry.shipped))
+
+
+router.include_router(api_router)
+router.include_router(docs.router)

@@ -1,0 +1,150 @@
+"""The model zoo over HTTP: list, describe, trace and predict."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import Response
+
+from app.api.deps import ExportDep, ModelDep, PrecisionDep, RegistryDep, SettingsDep
+from app.api.errors import NOT_FOUND_RESPONSE
+from app.api.limits import check_batch, check_input, check_trace_size, model_trace_size
+from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, json_response, trace_response
+from app.api.schemas import (
+    ModelDetail,
+    ModelList,
+    ModelSummary,
+    PredictRequest,
+    PredictResponse,
+    TraceRequest,
+    TraceResponse,
+)
+from app.serialize import view_of_traced
+from app.zoo import LoadedModel
+from app.zoo.spec import NumbersPreprocessing, TextPreprocessing
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+TRACE_EXAMPLES: dict[str, Any] = {
+    "text": {"summary": "A sentence (text models)", "value": {"input": "이 영화 정말 재미있어요"}},
+    "numbers": {
+        "summary": "Steps of feature values (numeric models)",
+        "value": {"input": [[12.5, 1012.3], [12.9, 1011.8], [13.4, 1011.0]]},
+    },
+    "one-feature": {"summary": "A flat list for one feature", "value": {"input": [0.1, 0.4, 0.9]}},
+}
+PREDICT_EXAMPLES: dict[str, Any] = {
+    "texts": {"summary": "Sentences", "value": {"inputs": ["정말 재미있어요", "너무 지루했다"]}},
+}
+
+
+def summary_of(model: LoadedModel) -> dict[str, Any]:
+    """The fields of ModelSummary for one model."""
+    config = model.config
+    spec = config.recurrent
+    preprocessing = config.preprocessing
+    numeric = isinstance(preprocessing, NumbersPreprocessing)
+    return {
+        "id": model.id,
+        "title": config.title,
+        "source": model.source,
+        "cell": spec.cell,
+        "task": config.task,
+        "language": config.language,
+        "input_kind": config.input_kind,
+        "features": list(preprocessing.features) if numeric else None,
+        "seq_length": _seq_length(preprocessing),
+        "hidden_size": spec.hidden_size,
+        "num_layers": spec.num_layers,
+        "bidirectional": spec.bidirectional,
+        "parameters": model.total_parameters,
+    }
+
+
+def _seq_length(preprocessing: TextPreprocessing | NumbersPreprocessing) -> int:
+    if isinstance(preprocessing, TextPreprocessing):
+        return preprocessing.maxlen
+    return preprocessing.seq_length
+
+
+def detail_of(model: LoadedModel) -> dict[str, Any]:
+    """The fields of ModelDetail: the summary, parameter counts, card and examples."""
+    preprocessing = model.config.preprocessing
+    numeric = isinstance(preprocessing, NumbersPreprocessing)
+    return {
+        **summary_of(model),
+        "parameter_counts": model.parameter_counts(),
+        "card": model.card,
+        "description": model.config.description,
+        "examples": list(model.config.examples),
+        "labels": model.config.labels,
+        "target": preprocessing.target if numeric else None,
+        "target_unit": preprocessing.target_unit if numeric else None,
+    }
+
+
+@router.get(
+    "",
+    response_model=ModelList,
+    summary="List the models",
+    description="Every shipped and uploaded model, with what a table of models needs.",
+)
+def list_models(registry: RegistryDep) -> ModelList:
+    summaries = [ModelSummary(**summary_of(model)) for model in registry.all()]
+    return ModelList(data=summaries, count=len(summaries))
+
+
+@router.get(
+    "/{model_id}",
+    response_model=ModelDetail,
+    responses=NOT_FOUND_RESPONSE,
+    summary="Describe one model",
+    description="The summary plus parameters per layer (to compare LSTM and GRU sizes), "
+    "the model card and example inputs.",
+)
+def read_model(model: ModelDep) -> ModelDetail:
+    return ModelDetail(**detail_of(model))
+
+
+@router.post(
+    "/{model_id}/trace",
+    response_model=TraceResponse,
+    responses={
+        **NOT_FOUND_RESPONSE,
+        200: {"content": TRACE_CONTENT, "description": TRACE_DESCRIPTION},
+    },
+    summary="Trace one input through a model",
+    description="Every gate, hidden and cell value of every layer at every step, the tokens or "
+    "values as the network read them, the prediction, and the prediction after every step. "
+    "Floats are rounded to `precision` decimals (`?precision=full` for all of them).",
+)
+def trace_model(
+    model: ModelDep,
+    body: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
+    settings: SettingsDep,
+    export: ExportDep,
+    precision: PrecisionDep,
+) -> Response:
+    check_input(body.input, ["input"], settings)
+    check_trace_size(model_trace_size(model, body.input), settings)
+    traced = model.run_trace(body.input, max_steps=settings.max_steps)
+    return trace_response(view_of_traced(model, traced), export, precision, model.id)
+
+
+@router.post(
+    "/{model_id}/predict",
+    response_model=PredictResponse,
+    responses=NOT_FOUND_RESPONSE,
+    summary="Predict several inputs",
+    description="The prediction for each input, in order: label and probability for sentiment, "
+    "value in original units for regression. At most GATESCOPE_MAX_BATCH inputs.",
+)
+def predict(
+    model: ModelDep,
+    body: Annotated[PredictRequest, Body(openapi_examples=PREDICT_EXAMPLES)],
+    settings: SettingsDep,
+) -> Response:
+    check_batch(body.inputs, settings)
+    predictions = model.predict(body.inputs, max_steps=settings.max_steps)
+    return json_response({"predictions": [item.as_dict() for item in predictions]})

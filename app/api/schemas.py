@@ -1,0 +1,341 @@
+"""Request and response schemas of the API; request schemas reject malformed input before torch.
+
+Limits that never change live here (`Field(le=...)`); limits an operator sets (GATESCOPE_MAX_*)
+are checked in limits.py with the same error shape. Numbers must be real JSON numbers: no strings,
+no booleans, no NaN or Infinity (which Python's json module would otherwise let through), nothing
+beyond float32's range.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from app.api.errors import MAX_REPORTED_ERRORS
+
+FLOAT32_MAX = 3.4028234663852886e38
+ABSOLUTE_MAX_STEPS = 100_000
+Cell = Literal["rnn", "lstm", "gru"]
+
+# -- validation of raw inputs ---------------------------------------------------------------------
+
+Problem = tuple[tuple[int, ...], PydanticCustomError]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value[:40])
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)[:40]
+
+
+def number_problem(value: Any) -> PydanticCustomError | None:
+    """Why `value` is not a finite JSON number the network can read, or None when it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return PydanticCustomError(
+            "float_type", "must be a number, got {got}", {"got": _describe(value)}
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        return PydanticCustomError(
+            "finite_number", "must be a finite number, got {got}", {"got": repr(value)}
+        )
+    if abs(value) > FLOAT32_MAX:
+        return PydanticCustomError(
+            "too_large", "is too large: numbers must lie within +-3.4e38 (float32)", {}
+        )
+    return None
+
+
+def _step_problems(index: int, step: Any, width: int | None) -> list[Problem]:
+    """Problems of one step: a number (one feature) or a list of numbers."""
+    if not isinstance(step, list):
+        problem = number_problem(step)
+        if problem is None and width not in (None, 1):
+            problem = PydanticCustomError(
+                "list_type", "must be a list of {width} numbers", {"width": width}
+            )
+        return [((index,), problem)] if problem else []
+    if width is not None and len(step) != width:
+        return [
+            (
+                (index,),
+                PydanticCustomError(
+                    "step_width",
+                    "has {got} values; each step needs {width}",
+                    {"got": len(step), "width": width},
+                ),
+            )
+        ]
+    problems: list[Problem] = []
+    for column, value in enumerate(step):
+        problem = number_problem(value)
+        if problem is not None:
+            problems.append(((index, column), problem))
+    return problems
+
+
+def steps_problems(steps: list[Any], width: int | None = None) -> list[Problem]:
+    """Problems of a list of steps (at most MAX_REPORTED_ERRORS); `width` fixes each step's size."""
+    if not steps:
+        return [((), PydanticCustomError("too_short", "has no steps", {}))]
+    if len(steps) > ABSOLUTE_MAX_STEPS:
+        return [
+            (
+                (),
+                PydanticCustomError(
+                    "too_long",
+                    "has {got} steps; the limit is {limit}",
+                    {"got": len(steps), "limit": ABSOLUTE_MAX_STEPS},
+                ),
+            )
+        ]
+    problems: list[Problem] = []
+    for index, step in enumerate(steps):
+        problems.extend(_step_problems(index, step, width))
+        if len(problems) >= MAX_REPORTED_ERRORS:
+            break
+    return problems
+
+
+def raise_problems(value: Any, problems: list[Problem]) -> None:
+    """Raise the problems as one ValidationError; pydantic prefixes each loc with the field."""
+    if problems:
+        details = [
+            InitErrorDetails(type=error, loc=loc, input=value)
+            for loc, error in problems[:MAX_REPORTED_ERRORS]
+        ]
+        raise ValidationError.from_exception_data("input", details)
+
+
+def check_model_input(value: Any) -> str | list[Any]:
+    """A sentence (non-blank string) or a list of numeric steps; anything else is refused."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("blank_text", "is empty or only whitespace: type a sentence")
+        return value
+    if isinstance(value, list):
+        raise_problems(value, steps_problems(value))
+        return value
+    raise PydanticCustomError(
+        "input_type",
+        "must be a sentence (a string) or a list of steps (lists of numbers), got {got}",
+        {"got": _describe(value)},
+    )
+
+
+STEPS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Steps, each a list of feature values; a flat list of numbers for one feature.",
+    "items": {
+        "anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}],
+    },
+    "minItems": 1,
+}
+ModelInput = Annotated[
+    Any,
+    AfterValidator(check_model_input),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "minLength": 1}, STEPS_SCHEMA],
+            "description": "A sentence for text models; a list of steps for numeric models.",
+        }
+    ),
+]
+StrictInt = Annotated[int, Strict()]
+
+
+# -- requests -----------------------------------------------------------------------------------
+
+
+class TraceRequest(BaseModel):
+    """One input to trace through a model."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"input": "이 영화 정말 재미있어요"}, {"input": [[3.1, 1012.0]]}]
+        },
+    )
+
+    input: ModelInput
+
+
+class PredictRequest(BaseModel):
+    """Several inputs to predict, answered in order (at most GATESCOPE_MAX_BATCH)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"inputs": ["a great film", "a dull film"]}]},
+    )
+
+    inputs: Annotated[list[ModelInput], Field(min_length=1, max_length=10_000)]
+
+
+class AdhocTraceRequest(BaseModel):
+    """A recurrent network with seeded random weights, built for exploring architectures.
+
+    Sizes are bounded by GATESCOPE_MAX_INPUT_SIZE, _MAX_HIDDEN_SIZE, _MAX_LAYERS and _MAX_STEPS.
+    The same seed gives the same weights in every process.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cell": "lstm",
+                    "input_size": 2,
+                    "hidden_size": 4,
+                    "num_layers": 1,
+                    "bidirectional": False,
+                    "seed": 0,
+                    "input": [[0.5, -1.0], [1.0, 0.0], [0.0, 0.25]],
+                }
+            ]
+        },
+    )
+
+    cell: Cell
+    input_size: Annotated[StrictInt, Field(ge=1, le=4096, description="Features per step.")]
+    hidden_size: Annotated[StrictInt, Field(ge=1, le=4096, description="Units per layer.")]
+    num_layers: Annotated[StrictInt, Field(ge=1, le=16)] = 1
+    bidirectional: Annotated[bool, Strict()] = False
+    nonlinearity: Literal["tanh", "relu"] = Field(default="tanh", description="nn.RNN only.")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
+    input: Annotated[list[Any], WithJsonSchema(STEPS_SCHEMA)]
+
+    @field_validator("input")
+    @classmethod
+    def _steps_fit_the_input_size(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        raise_problems(value, steps_problems(value, info.data.get("input_size")))
+        return value
+
+    @field_validator("nonlinearity")
+    @classmethod
+    def _nonlinearity_is_for_rnn(cls, value: str, info: ValidationInfo) -> str:
+        if value != "tanh" and info.data.get("cell") not in (None, "rnn"):
+            raise ValueError("is an option of the plain rnn cell only")
+        return value
+
+    def rows(self) -> list[list[float]]:
+        """The input as float rows (a flat list is one feature per step)."""
+        return [
+            [float(x) for x in step] if isinstance(step, list) else [float(step)]
+            for step in self.input
+        ]
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+
+class ParameterCount(BaseModel):
+    key: str = Field(examples=["recurrent.0"])
+    name: str = Field(examples=["GRU layer 1"])
+    parameters: int
+
+
+class ModelSummary(BaseModel):
+    """What a model is, in a line of a table."""
+
+    id: str = Field(examples=["sentiment-ko-gru"])
+    title: str
+    source: Literal["shipped", "uploaded"]
+    cell: Cell
+    task: Literal["sentiment", "regression"]
+    language: Literal["ko", "en"] | None
+    input_kind: Literal["text", "numbers"]
+    features: list[str] | None = Field(description="Feature names of a numeric model.")
+    seq_length: int = Field(description="Text: maxlen (padded length). Numbers: window length.")
+    hidden_size: int
+    num_layers: int
+    bidirectional: bool
+    parameters: int = Field(description="Total parameter count.")
+
+
+class ModelDetail(ModelSummary):
+    """A model with its per-layer parameter counts, card and example inputs."""
+
+    parameter_counts: list[ParameterCount]
+    card: str = Field(description="The model card (Markdown).")
+    description: str
+    examples: list[Any]
+    labels: list[str] | None
+    target: str | None = Field(description="Regression: the predicted feature.")
+    target_unit: str | None
+
+
+class ModelList(BaseModel):
+    data: list[ModelSummary]
+    count: int
+
+
+class PredictionOut(BaseModel):
+    """Sentiment: label and probability. Regression: value (original units) and unit."""
+
+    label: str | None = None
+    probability: float | None = None
+    positive_probability: float | None = None
+    value: float | None = None
+    unit: str | None = None
+
+
+class LayerOut(BaseModel):
+    """One layer-direction of a trace: arrays are [[value per unit] per step], null where absent."""
+
+    layer: int
+    direction: Literal["forward", "backward"]
+    units: int
+    gates: dict[str, list[list[float | None]]] = Field(
+        description="LSTM: input, forget, candidate, output. GRU: reset, update, candidate. "
+        "RNN: none."
+    )
+    hidden: list[list[float | None]]
+    cell: list[list[float | None]] | None = Field(description="LSTM cell state; null otherwise.")
+
+
+class TraceResponse(BaseModel):
+    """Every gate, hidden and cell value at every step, plus the input as the network saw it."""
+
+    model: str | None = Field(description="Model id; null for an ad-hoc network.")
+    cell: Cell
+    steps: int
+    precision: int | None = Field(description="Decimals of the floats; null for full precision.")
+    tokens: list[str] | None = Field(description="Text: one token per step, padding included.")
+    token_ids: list[int] | None
+    token_kinds: list[Literal["word", "oov", "pad"]] | None
+    values: list[list[float]] | None = Field(description="Numbers: the input in original units.")
+    scaled: list[list[float]] | None = Field(description="Numbers: what the network reads.")
+    layers: list[LayerOut]
+    prediction: PredictionOut | None
+    step_predictions: list[PredictionOut] | None = Field(
+        description="The head applied after every step; null for bidirectional and ad-hoc networks."
+    )
+
+
+class PredictResponse(BaseModel):
+    predictions: list[PredictionOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    models: int

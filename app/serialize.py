@@ -1,0 +1,253 @@
+"""A trace written out as JSON, CSV or NumPy .npz: shared by the API and the command line.
+
+Tensors never pass through Python floats on the JSON path: they are rounded in torch (in float64,
+so 0.1234 stays 0.1234 and not 0.12340000271797180), handed to orjson as NumPy arrays, and NaN
+(a step a sequence does not have) comes out as null. Full precision writes float32 values in
+their shortest exact form.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+import torch
+from numpy.typing import NDArray
+from torch import Tensor
+
+from app.recurrent import LayerTrace, Trace
+from app.zoo import LoadedModel, TracedInput
+
+ExportFormat = Literal["json", "csv", "npz"]
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "npz": "application/x-npz",
+}
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
+# A leading character a spreadsheet would run as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class TraceView:
+    """What one trace response holds: the input as the network saw it, the layers, the outcome."""
+
+    cell: str
+    layers: list[LayerTrace]
+    model: str | None = None
+    tokens: list[str] | None = None
+    token_ids: list[int] | None = None
+    token_kinds: list[str] | None = None
+    values: list[list[float]] | None = None
+    scaled: list[list[float]] | None = None
+    prediction: dict[str, Any] | None = None
+    step_predictions: list[dict[str, Any]] | None = None
+
+    @property
+    def steps(self) -> int:
+        return int(self.layers[0].hidden.shape[1])
+
+    @property
+    def value_count(self) -> int:
+        """How many numbers the layers hold (gates, hidden and cell of every step and unit)."""
+        return sum(_series_count(layer) * self.steps * layer.units for layer in self.layers)
+
+
+def _series_count(layer: LayerTrace) -> int:
+    return len(layer.gates) + 1 + (layer.cell is not None)
+
+
+def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
+    """The view of a zoo model's trace, with tokens or values and the prediction."""
+    prepared = traced.prepared
+    steps = traced.step_predictions
+    return TraceView(
+        cell=traced.trace.cell,
+        layers=traced.trace.layers,
+        model=model.id,
+        tokens=prepared.tokens,
+        token_ids=prepared.token_ids,
+        token_kinds=list(prepared.token_kinds) if prepared.token_kinds is not None else None,
+        values=prepared.values,
+        scaled=prepared.scaled,
+        prediction=traced.prediction.as_dict(),
+        step_predictions=[step.as_dict() for step in steps] if steps is not None else None,
+    )
+
+
+def view_of_trace(traced: Trace, values: list[list[float]]) -> TraceView:
+    """The view of an ad-hoc network's trace: its inputs are the values, there is no prediction."""
+    return TraceView(cell=traced.cell, layers=traced.layers, values=values)
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+
+def rounded(values: Tensor, precision: int | None) -> NDArray[Any]:
+    """The first sequence of a (batch, steps, units) tensor as a C-contiguous NumPy array.
+
+    With a precision: float64 rounded to that many decimals. Without: float32 as computed.
+    """
+    first = values[0].detach()
+    if precision is None:
+        return np.ascontiguousarray(first.to(torch.float32).numpy())
+    return np.ascontiguousarray(torch.round(first.to(torch.float64), decimals=precision).numpy())
+
+
+def _rounded_rows(rows: list[list[float]] | None, precision: int | None) -> Any:
+    if rows is None or precision is None:
+        return rows
+    return np.round(np.asarray(rows, dtype=np.float64), precision)
+
+
+def layer_payload(layer: LayerTrace, precision: int | None) -> dict[str, Any]:
+    """One layer-direction: gates by name, hidden and cell, each [[value per unit] per step]."""
+    return {
+        "layer": layer.layer,
+        "direction": layer.direction,
+        "units": layer.units,
+        "gates": {name: rounded(value, precision) for name, value in layer.gates.items()},
+        "hidden": rounded(layer.hidden, precision),
+        "cell": rounded(layer.cell, precision) if layer.cell is not None else None,
+    }
+
+
+def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
+    """The JSON document of a trace (NumPy arrays inside; orjson writes them)."""
+    return {
+        "model": view.model,
+        "cell": view.cell,
+        "steps": view.steps,
+        "precision": precision,
+        "tokens": view.tokens,
+        "token_ids": view.token_ids,
+        "token_kinds": view.token_kinds,
+        "values": view.values,
+        "scaled": _rounded_rows(view.scaled, precision),
+        "layers": [layer_payload(layer, precision) for layer in view.layers],
+        "prediction": view.prediction,
+        "step_predictions": view.step_predictions,
+    }
+
+
+def to_json(view: TraceView, precision: int | None) -> bytes:
+    """The trace as compact JSON bytes."""
+    return orjson.dumps(trace_payload(view, precision), option=_JSON_OPTIONS)
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+def csv_columns(view: TraceView) -> list[str]:
+    """layer, direction, step, unit, token, one column per gate, cell, hidden."""
+    gates = list(view.layers[0].gates) if view.layers else []
+    return ["layer", "direction", "step", "unit", "token", *gates, "cell", "hidden"]
+
+
+def _number_strings(values: NDArray[Any]) -> list[bytes]:
+    """Every value of an array as CSV text (NaN -> empty), written by orjson in one call."""
+    text = orjson.dumps(values.reshape(-1), option=_JSON_OPTIONS)[1:-1]
+    if not text:
+        return []
+    return [b"" if item == b"null" else item for item in text.split(b",")]
+
+
+def _csv_text(text: str) -> str:
+    """A token as a CSV field: formula starts defused, quoted when it holds a delimiter."""
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    if any(char in text for char in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _step_labels(view: TraceView) -> list[bytes]:
+    if view.tokens is not None:
+        return [_csv_text(token).encode() for token in view.tokens]
+    return [b""] * view.steps
+
+
+def _layer_rows(layer: LayerTrace, labels: list[bytes], precision: int | None) -> Iterator[bytes]:
+    """The rows of one layer-direction, step-major then unit."""
+    series = [rounded(value, precision) for value in layer.gates.values()]
+    series.append(rounded(layer.cell, precision) if layer.cell is not None else None)  # type: ignore[arg-type]
+    series.append(rounded(layer.hidden, precision))
+    steps, units = layer.hidden.shape[1], layer.units
+    empty = [b""] * (steps * units)
+    columns = [_number_strings(values) if values is not None else empty for values in series]
+    prefix = f"{layer.layer},{layer.direction},".encode()
+    unit_names = [str(unit).encode() for unit in range(units)]
+    position = 0
+    for step in range(steps):
+        head = prefix + str(step).encode() + b","
+        for unit in range(units):
+            numbers = b",".join(column[position] for column in columns)
+            yield head + unit_names[unit] + b"," + labels[step] + b"," + numbers
+            position += 1
+
+
+def to_csv(view: TraceView, precision: int | None) -> bytes:
+    """One row per layer, direction, step and unit (see csv_columns)."""
+    labels = _step_labels(view)
+    lines = [",".join(csv_columns(view)).encode()]
+    for layer in view.layers:
+        lines.extend(_layer_rows(layer, labels, precision))
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+# -- NumPy ----------------------------------------------------------------------------------------
+
+
+def npz_arrays(view: TraceView) -> dict[str, NDArray[Any]]:
+    """Arrays named `layer0_forward_forget` (steps, units), `..._hidden`, `..._cell`, and inputs."""
+    arrays: dict[str, NDArray[Any]] = {}
+    for layer in view.layers:
+        stem = f"layer{layer.layer}_{layer.direction}"
+        for name, value in layer.gates.items():
+            arrays[f"{stem}_{name}"] = rounded(value, None)
+        arrays[f"{stem}_hidden"] = rounded(layer.hidden, None)
+        if layer.cell is not None:
+            arrays[f"{stem}_cell"] = rounded(layer.cell, None)
+    arrays.update(_input_arrays(view))
+    return arrays
+
+
+def _input_arrays(view: TraceView) -> dict[str, NDArray[Any]]:
+    arrays: dict[str, NDArray[Any]] = {}
+    if view.tokens is not None:
+        arrays["tokens"] = np.array(view.tokens, dtype=np.str_)
+    if view.token_ids is not None:
+        arrays["token_ids"] = np.array(view.token_ids, dtype=np.int64)
+    if view.token_kinds is not None:
+        arrays["token_kinds"] = np.array(view.token_kinds, dtype=np.str_)
+    if view.values is not None:
+        arrays["values"] = np.array(view.values, dtype=np.float64)
+    if view.scaled is not None:
+        arrays["scaled"] = np.array(view.scaled, dtype=np.float64)
+    return arrays
+
+
+def to_npz(view: TraceView) -> bytes:
+    """A compressed .npz at full float32 precision (np.load(..., allow_pickle=False) reads it)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **npz_arrays(view))  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def render(view: TraceView, export: ExportFormat, precision: int | None) -> bytes:
+    """The trace in one of the export formats (npz ignores precision: it is binary float32)."""
+    if export == "csv":
+        return to_csv(view, precision)
+    if export == "npz":
+        return to_npz(view)
+    return to_json(view, precision)
+
+
+def filename(stem: str, export: ExportFormat) -> str:
+    """`trace-<stem>.<ext>` for Content-Disposition."""
+    return f"trace-{stem}.{export}"
