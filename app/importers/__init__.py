@@ -1,0 +1,200 @@
+"""Import models made elsewhere (Keras .keras/.h5, PyTorch weights) as gatescope models.
+
+Nothing here imports Keras or unpickles anything: Keras files are read with zipfile, json and
+h5py; PyTorch files with safetensors or ``torch.load(..., weights_only=True)``. A model is
+stored (atomically) only once it has been converted, validated and run on a probe input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+from app.importers import keras, torch_state
+from app.importers.archive import is_zip
+from app.importers.assemble import Options, checked_network, model_card, model_config
+from app.importers.errors import ModelImportError
+from app.importers.hdf5 import is_hdf5
+from app.importers.limits import ImportLimits
+from app.importers.parts import Converted
+from app.importers.storage import (
+    check_free,
+    check_model_id,
+    delete_model,
+    free_id,
+    id_from_filename,
+    store_model,
+    uploads_dir,
+)
+from app.zoo import LoadedModel, load_model
+
+__all__ = [
+    "ImportLimits",
+    "ModelImportError",
+    "SUPPORTED_SUFFIXES",
+    "delete_model",
+    "import_model_bytes",
+    "import_model_file",
+    "uploads_dir",
+]
+
+Reader = Callable[[bytes, str, "dict[str, Any] | None", ImportLimits], Converted]
+SUPPORTED_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pt", ".pth", ".bin", ".zip")
+MAX_COMPANION_BYTES = 50_000_000
+
+
+def import_model_file(
+    path: Path,
+    *,
+    tokenizer: Path | None = None,
+    config: Path | None = None,
+    model_id: str | None = None,
+    title: str | None = None,
+    maxlen: int | None = None,
+    padding: str | None = None,
+    features: list[str] | None = None,
+    data_dir: Path,
+    reserved_ids: Collection[str] = (),
+    limits: ImportLimits | None = None,
+) -> LoadedModel:
+    """Import the model file at ``path`` (with optional companion files) into ``data_dir``.
+
+    Raises ModelImportError naming the field at fault. ``reserved_ids`` are ids that may not
+    be taken (the shipped models'); ``limits`` default to ImportLimits() (no model-size caps).
+    """
+    limits = limits or ImportLimits()
+    return import_model_bytes(
+        _read_file(Path(path), "file", limits.max_file_bytes),
+        Path(path).name,
+        tokenizer=_read_file(Path(tokenizer), "tokenizer", limits.max_file_bytes)
+        if tokenizer
+        else None,
+        config=_read_file(Path(config), "config", limits.max_file_bytes) if config else None,
+        model_id=model_id,
+        title=title,
+        maxlen=maxlen,
+        padding=padding,
+        features=features,
+        data_dir=data_dir,
+        reserved_ids=reserved_ids,
+        limits=limits,
+    )
+
+
+def import_model_bytes(
+    data: bytes,
+    filename: str,
+    *,
+    tokenizer: bytes | None = None,
+    config: bytes | None = None,
+    model_id: str | None = None,
+    title: str | None = None,
+    maxlen: int | None = None,
+    padding: str | None = None,
+    features: list[str] | None = None,
+    data_dir: Path,
+    reserved_ids: Collection[str] = (),
+    limits: ImportLimits | None = None,
+) -> LoadedModel:
+    """Import a model held in memory (an upload); ``filename`` tells its format by suffix."""
+    limits = limits or ImportLimits()
+    if len(data) > limits.max_file_bytes:
+        raise ModelImportError(
+            "file", f"is {len(data):,} bytes; the limit is {limits.max_file_bytes:,}.", 413
+        )
+    chosen_id = check_model_id(model_id) if model_id is not None else None
+    if chosen_id is not None:
+        check_free(chosen_id, data_dir, reserved_ids)
+    options = Options(
+        model_id=chosen_id,
+        title=title,
+        maxlen=_check_maxlen(maxlen),
+        padding=_check_padding(padding),
+        features=_check_features(features),
+        tokenizer=_json_object(tokenizer, "tokenizer") if tokenizer is not None else None,
+        companion=_json_object(config, "config") if config is not None else None,
+    )
+    converted = _reader(data, filename)(data, filename, options.companion, limits)
+    final_id = chosen_id or free_id(id_from_filename(filename), data_dir, reserved_ids)
+    spec = model_config(converted, options, final_id)
+    network = checked_network(spec, converted, limits)
+    directory = store_model(network, spec, model_card(spec, converted, filename), data_dir)
+    return load_model(directory, source="uploaded")
+
+
+def _reader(data: bytes, filename: str) -> Reader:
+    """The reader for a file, by its suffix, after checking its content looks the part."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".keras":
+        return _expect(is_zip(data), ".keras", "a zip archive", keras.read_keras_archive)
+    if suffix in (".h5", ".hdf5"):
+        return _expect(is_hdf5(data), suffix, "an HDF5 file", keras.read_legacy_h5)
+    if suffix == ".safetensors":
+        return torch_state.read_safetensors
+    if suffix in torch_state.TORCH_SUFFIXES:
+        return torch_state.read_torch_state
+    if suffix == ".zip":
+        return torch_state.read_model_zip
+    raise ModelImportError(
+        "file",
+        f"has the suffix {suffix or '(none)'!r}; gatescope imports Keras .keras and .h5 files, "
+        "PyTorch .safetensors and .pt/.pth state dicts (with a config.json), and zipped "
+        "gatescope models (.zip).",
+    )
+
+
+def _expect(ok: bool, suffix: str, what: str, reader: Any) -> Reader:
+    if not ok:
+        raise ModelImportError(
+            "file", f"is named {suffix} but is not {what} (truncated, or another kind of file?)."
+        )
+    return reader  # type: ignore[no-any-return]
+
+
+def _read_file(path: Path, field: str, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ModelImportError(field, f"{path} is {size:,} bytes; the limit is {limit:,}.", 413)
+        return path.read_bytes()
+    except OSError as error:
+        raise ModelImportError(field, f"cannot be read: {error}") from error
+
+
+def _json_object(raw: bytes, field: str) -> dict[str, Any]:
+    if len(raw) > MAX_COMPANION_BYTES:
+        raise ModelImportError(field, f"is {len(raw):,} bytes; too large for a JSON file.", 413)
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelImportError(field, f"is not valid JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise ModelImportError(field, "must be a JSON object.")
+    return document
+
+
+def _check_maxlen(maxlen: int | None) -> int | None:
+    if maxlen is not None and (isinstance(maxlen, bool) or not 1 <= maxlen <= 10_000):
+        raise ModelImportError("maxlen", f"must be a whole number from 1 to 10000; got {maxlen!r}.")
+    return maxlen
+
+
+def _check_padding(padding: str | None) -> str | None:
+    if padding is not None and padding not in ("pre", "post"):
+        raise ModelImportError("padding", f"must be 'pre' or 'post'; got {padding!r}.")
+    return padding
+
+
+def _check_features(features: list[str] | None) -> list[str] | None:
+    if features is None:
+        return None
+    cleaned = [name.strip() for name in features]
+    if not cleaned or any(not name or len(name) > 100 for name in cleaned):
+        raise ModelImportError(
+            "features", "must be one or more names of at most 100 characters, none empty."
+        )
+    if len(set(cleaned)) != len(cleaned):
+        raise ModelImportError("features", f"names a feature twice: {cleaned}.")
+    return cleaned
