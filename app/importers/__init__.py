@@ -117,11 +117,22 @@ def import_model_bytes(
         companion=_json_object(config, "config") if config is not None else None,
     )
     converted = _reader(data, filename)(data, filename, options.companion, limits)
-    final_id = chosen_id or free_id(id_from_filename(filename), data_dir, reserved_ids)
+    final_id = chosen_id or free_id(_default_id(converted, filename), data_dir, reserved_ids)
     spec = model_config(converted, options, final_id)
     network = checked_network(spec, converted, limits)
     directory = store_model(network, spec, model_card(spec, converted, filename), data_dir)
     return load_model(directory, source="uploaded")
+
+
+def _default_id(converted: Converted, filename: str) -> str:
+    """The id a gatescope config names, else one made from the file name."""
+    named = converted.config.get("id") if converted.complete else None
+    if isinstance(named, str):
+        try:
+            return check_model_id(named)
+        except ModelImportError:
+            pass
+    return id_from_filename(filename)
 
 
 def _reader(data: bytes, filename: str) -> Reader:

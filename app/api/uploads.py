@@ -1,0 +1,160 @@
+"""Uploaded models over HTTP: POST /api/v1/models (multipart) and DELETE /api/v1/models/{id}.
+
+The import itself (conversion, checks, atomic storage) lives in app.importers; this router only
+reads the form, hands the bytes over in the thread pool, and maps ModelImportError to the one
+error shape. The body size is capped by the body-limit middleware (GATESCOPE_MAX_UPLOAD_BYTES).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+
+from app.api.deps import RegistryDep, SettingsDep
+from app.api.errors import ApiError, ErrorResponse
+from app.api.models import summary_of
+from app.api.schemas import ModelSummary
+from app.importers import (
+    ImportLimits,
+    ModelImportError,
+    delete_model,
+    import_model_bytes,
+)
+from app.importers.storage import check_model_id
+
+router = APIRouter(prefix="/models", tags=["uploads"])
+
+UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorResponse, "description": "The id is a shipped model's or already taken."},
+    413: {
+        "model": ErrorResponse,
+        "description": "The upload, or what it unpacks to, is too large.",
+    },
+}
+DELETE_ERRORS: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorResponse, "description": "Shipped models cannot be deleted."},
+    404: {"model": ErrorResponse, "description": "No uploaded model with this id."},
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ModelSummary,
+    responses=UPLOAD_ERRORS,
+    summary="Upload a model",
+    description="A Keras .keras or .h5 file (Embedding, SimpleRNN/LSTM/GRU, Bidirectional, "
+    "Dense), or PyTorch weights (.safetensors or a torch.save state dict) with gatescope's "
+    "config.json; text models need their Keras tokenizer JSON. Nothing uploaded is unpickled "
+    "or run. Returns the new model's summary; it is then served like a shipped model.",
+)
+def upload_model(
+    registry: RegistryDep,
+    settings: SettingsDep,
+    file: Annotated[
+        UploadFile, File(description="The model: .keras, .h5, .safetensors, .pt, .zip")
+    ],
+    tokenizer: Annotated[
+        UploadFile | None, File(description="Keras tokenizer.to_json(), for text models.")
+    ] = None,
+    config: Annotated[
+        UploadFile | None,
+        File(
+            description="gatescope config.json (PyTorch weights), or names and scaling for Keras."
+        ),
+    ] = None,
+    id: Annotated[
+        str | None, Form(description="The new model's id; from the file name if empty.")
+    ] = None,
+    title: Annotated[str | None, Form(max_length=200)] = None,
+    maxlen: Annotated[
+        int | None, Form(ge=1, le=10_000, description="pad_sequences maxlen.")
+    ] = None,
+    padding: Annotated[Literal["pre", "post"] | None, Form()] = None,
+    features: Annotated[
+        str | None, Form(description='Feature names: "a, b, c" or a JSON list.')
+    ] = None,
+) -> ModelSummary:
+    try:
+        model = import_model_bytes(
+            file.file.read(),
+            file.filename or "upload",
+            tokenizer=tokenizer.file.read() if tokenizer is not None else None,
+            config=config.file.read() if config is not None else None,
+            model_id=id or None,
+            title=title or None,
+            maxlen=maxlen,
+            padding=padding,
+            features=_feature_names(features),
+            data_dir=settings.data_dir,
+            reserved_ids=set(registry.shipped),
+            limits=ImportLimits.from_settings(settings),
+        )
+    except ModelImportError as error:
+        raise _api_error(error) from error
+    finally:
+        for upload in (file, tokenizer, config):
+            if upload is not None:
+                upload.file.close()
+    return ModelSummary(**summary_of(model))
+
+
+@router.delete(
+    "/{model_id}",
+    status_code=204,
+    responses=DELETE_ERRORS,
+    summary="Delete an uploaded model",
+    description="Removes an uploaded model for every worker. Shipped models cannot be deleted.",
+)
+def remove_model(
+    model_id: Annotated[str, Path(description="An uploaded model's id.")],
+    registry: RegistryDep,
+    settings: SettingsDep,
+) -> Response:
+    if model_id in registry.shipped:
+        raise ApiError(
+            403,
+            ["path", "model_id"],
+            f"{model_id!r} is a model shipped with gatescope; only uploaded models can be deleted",
+            "forbidden",
+        )
+    try:
+        check_model_id(model_id)
+    except ModelImportError as error:
+        raise ApiError(422, ["path", "model_id"], error.message, "invalid_id") from error
+    if not delete_model(model_id, settings.data_dir):
+        raise ApiError(
+            404, ["path", "model_id"], f"there is no uploaded model {model_id!r}", "not_found"
+        )
+    registry.refresh_uploads()
+    return Response(status_code=204)
+
+
+def _feature_names(raw: str | None) -> list[str] | None:
+    """Feature names from a form field: a JSON list, or names separated by commas."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            names = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise _api_error(
+                ModelImportError("features", f"is not a valid JSON list: {error}")
+            ) from error
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise _api_error(ModelImportError("features", "must be a JSON list of names."))
+        return names
+    return [name.strip() for name in text.split(",")]
+
+
+def _api_error(error: ModelImportError) -> ApiError:
+    kinds = {409: "conflict", 413: "too_large", 422: "invalid_model"}
+    return ApiError(
+        error.status_code,
+        ["body", error.field],
+        error.message,
+        kinds.get(error.status_code, "invalid_model"),
+    )

@@ -1,0 +1,293 @@
+"""POST /api/v1/models and DELETE /api/v1/models/{id}, in-process and on a real 2-worker server.
+
+An uploaded model is served like a shipped one: listed as "uploaded", described, traced,
+exported and predicted (equal to Keras's own predict), then deleted for every worker.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import torch
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import LiveServer
+from tests.importers.conftest import stored_entries
+from tests.importers.kerasmodels import Case, text_case
+from tests.importers.test_safety import WritesMarker
+
+UPLOAD_URL = "/api/v1/models"
+
+
+@pytest.fixture(scope="module")
+def classifier(keras: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, bytes]:
+    """The notes' Embedding -> GRU -> Dense(1, sigmoid), trained briefly, as .keras bytes."""
+    keras.backend.clear_session()
+    layers = keras.layers
+    case = text_case(
+        keras, [layers.Embedding(60, 8), layers.GRU(6), layers.Dense(1, activation="sigmoid")]
+    )
+    path = tmp_path_factory.mktemp("upload") / "notes-gru.keras"
+    case.model.save(path)
+    return case, path.read_bytes()
+
+
+def make_client(tmp_path: Path, tiny_models_dir: Path, **settings: Any) -> TestClient:
+    options = {"models_dir": tiny_models_dir, "data_dir": tmp_path / "data", **settings}
+    return TestClient(create_app(Settings(**options)))
+
+
+@pytest.fixture
+def client(tmp_path: Path, tiny_models_dir: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path, tiny_models_dir) as client:
+        yield client
+
+
+def model_files(case: Case, model: bytes, name: str = "notes-gru.keras") -> dict[str, Any]:
+    assert case.tokenizer_json is not None
+    return {
+        "file": (name, model, "application/octet-stream"),
+        "tokenizer": ("tokenizer.json", case.tokenizer_json, "application/json"),
+    }
+
+
+def test_uploaded_model_is_listed_traced_exported_and_predicts_as_keras(
+    client: TestClient, classifier: tuple[Case, bytes]
+) -> None:
+    case, model = classifier
+
+    created = client.post(UPLOAD_URL, files=model_files(case, model), data={"title": "내 GRU"})
+
+    assert created.status_code == 201, created.text
+    summary = created.json()
+    assert summary["id"] == "notes-gru"
+    assert (summary["source"], summary["title"], summary["cell"]) == ("uploaded", "내 GRU", "gru")
+    listed = {item["id"]: item for item in client.get(UPLOAD_URL).json()["data"]}
+    assert listed["notes-gru"] == summary
+    assert "Imported from `notes-gru.keras`" in client.get(f"{UPLOAD_URL}/notes-gru").json()["card"]
+    traced = client.post(f"{UPLOAD_URL}/notes-gru/trace", json={"input": case.texts[0]})
+    assert traced.status_code == 200, traced.text
+    exported = client.post(
+        f"{UPLOAD_URL}/notes-gru/trace?format=csv", json={"input": case.texts[0]}
+    )
+    assert exported.status_code == 200 and exported.text.startswith("layer,")
+    predicted = client.post(f"{UPLOAD_URL}/notes-gru/predict", json={"inputs": case.texts[:16]})
+    probabilities = [item["positive_probability"] for item in predicted.json()["predictions"]]
+    expected = case.model.predict(case.ids[:16], verbose=0)[:, 0]
+    assert np.abs(np.asarray(probabilities) - expected).max() < 1e-5
+
+
+def test_delete_removes_an_upload_and_refuses_shipped_and_unknown_ids(
+    client: TestClient, classifier: tuple[Case, bytes]
+) -> None:
+    case, model = classifier
+    client.post(UPLOAD_URL, files=model_files(case, model), data={"id": "to-delete"})
+
+    assert client.delete(f"{UPLOAD_URL}/to-delete").status_code == 204
+    assert client.get(f"{UPLOAD_URL}/to-delete").status_code == 404
+    assert client.delete(f"{UPLOAD_URL}/to-delete").status_code == 404
+    shipped = client.delete(f"{UPLOAD_URL}/tiny-text-gru")
+    assert shipped.status_code == 403
+    assert "shipped" in shipped.json()["message"]
+    assert client.get(f"{UPLOAD_URL}/tiny-text-gru").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "field"),
+    [
+        pytest.param({"id": "../../etc"}, 422, "id", id="path-trick"),
+        pytest.param({"id": "tiny-text-gru"}, 409, "id", id="shadows-shipped"),
+        pytest.param({"maxlen": "0"}, 422, "maxlen", id="maxlen-zero"),
+        pytest.param({"padding": "middle"}, 422, "padding", id="bad-padding"),
+    ],
+)
+def test_bad_form_fields_are_named_in_the_error(
+    form: dict[str, str],
+    status: int,
+    field: str,
+    client: TestClient,
+    classifier: tuple[Case, bytes],
+    tmp_path: Path,
+) -> None:
+    case, model = classifier
+
+    response = client.post(UPLOAD_URL, files=model_files(case, model), data=form)
+
+    assert response.status_code == status, response.text
+    assert response.json()["detail"][0]["field"] == field
+    assert stored_entries(tmp_path / "data") == []
+
+
+def test_taken_uploaded_id_is_a_conflict(
+    client: TestClient, classifier: tuple[Case, bytes]
+) -> None:
+    case, model = classifier
+    first = client.post(UPLOAD_URL, files=model_files(case, model), data={"id": "mine"})
+    second = client.post(UPLOAD_URL, files=model_files(case, model), data={"id": "mine"})
+
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert "already taken" in second.json()["message"]
+
+
+def test_hostile_pickle_upload_is_refused_and_never_run(client: TestClient, tmp_path: Path) -> None:
+    marker = tmp_path / "marker.txt"
+    buffer = io.BytesIO()
+    torch.save(WritesMarker(marker), buffer)
+
+    response = client.post(
+        UPLOAD_URL,
+        files={"file": ("evil.pt", buffer.getvalue()), "config": ("config.json", b"{}")},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "file"
+    assert "weights_only=True" in response.json()["message"]
+    assert not marker.exists()
+    assert stored_entries(tmp_path / "data") == []
+
+
+def test_upload_over_the_size_limit_is_413_and_stores_nothing(
+    tmp_path: Path, tiny_models_dir: Path, classifier: tuple[Case, bytes]
+) -> None:
+    case, model = classifier
+    with make_client(tmp_path, tiny_models_dir, max_upload_bytes=4096) as client:
+        response = client.post(UPLOAD_URL, files=model_files(case, model))
+
+    assert response.status_code == 413
+    assert stored_entries(tmp_path / "data") == []
+
+
+def test_upload_and_delete_need_the_token_when_one_is_set(
+    tmp_path: Path, tiny_models_dir: Path, classifier: tuple[Case, bytes]
+) -> None:
+    case, model = classifier
+    auth = {"Authorization": "Bearer s3cret"}
+    with make_client(tmp_path, tiny_models_dir, token="s3cret") as client:
+        refused = client.post(UPLOAD_URL, files=model_files(case, model))
+        assert refused.status_code == 401
+        assert stored_entries(tmp_path / "data") == []
+        created = client.post(UPLOAD_URL, files=model_files(case, model), headers=auth)
+        assert created.status_code == 201
+        assert client.delete(f"{UPLOAD_URL}/notes-gru").status_code == 401
+        assert client.delete(f"{UPLOAD_URL}/notes-gru", headers=auth).status_code == 204
+
+
+def test_numeric_upload_takes_feature_names_from_the_form(
+    keras: ModuleType, client: TestClient, tmp_path: Path
+) -> None:
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    path = tmp_path / "weather.h5"
+    model.save(path)
+
+    response = client.post(
+        UPLOAD_URL,
+        files={"file": ("weather.h5", path.read_bytes())},
+        data={"features": "temperature, pressure, humidity"},
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["features"] == ["temperature", "pressure", "humidity"]
+    assert response.json()["seq_length"] == 5
+
+
+# -- a real server with two workers -------------------------------------------------------------
+
+
+def worker_pids(server: LiveServer) -> set[int]:
+    """The server's child processes (its workers, and multiprocessing's helpers)."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        children.update(int(pid) for pid in text)
+    return children
+
+
+def answering_pid(server_port: int, client_port: int, pids: set[int]) -> int | None:
+    """Which worker holds the server side of the connection from ``client_port``."""
+    wanted = f"0100007F:{server_port:04X} 0100007F:{client_port:04X}"
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if f"{fields[1]} {fields[2]}" == wanted:
+            inode = fields[9]
+    if inode is None:
+        return None
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if fd.readlink().name == f"socket:[{inode}]":
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+def request_on_new_connection(
+    server: LiveServer, method: str, path: str, body: Any = None
+) -> tuple[int, int, http.client.HTTPConnection]:
+    """(status, local port, connection) of one request on a fresh connection, left open."""
+    port = int(server.url.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.connect()
+    assert connection.sock is not None
+    local_port = connection.sock.getsockname()[1]
+    payload = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if payload else {}
+    connection.request(method, path, body=payload, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status, local_port, connection
+
+
+def statuses_by_worker(
+    server: LiveServer, requests: list[tuple[str, str, Any]], pids: set[int]
+) -> dict[int | None, list[int]]:
+    """Send each request on its own connection; group the statuses by the worker that answered."""
+    port = int(server.url.rsplit(":", 1)[1])
+    seen: dict[int | None, list[int]] = {}
+    for method, path, body in requests:
+        status, local_port, connection = request_on_new_connection(server, method, path, body)
+        seen.setdefault(answering_pid(port, local_port, pids), []).append(status)
+        connection.close()
+    return seen
+
+
+@pytest.mark.slow
+def test_upload_through_one_worker_is_served_and_deleted_by_all(
+    start_server: Callable[..., LiveServer],
+    tiny_models_dir: Path,
+    classifier: tuple[Case, bytes],
+) -> None:
+    case, model = classifier
+    server = start_server({"GATESCOPE_MODELS_DIR": str(tiny_models_dir)}, workers=2)
+    pids = worker_pids(server)
+
+    created = httpx.post(
+        f"{server.url}{UPLOAD_URL}", files=model_files(case, model, "two-workers.keras"), timeout=60
+    )
+    assert created.status_code == 201, created.text
+    uses = [
+        ("GET", f"{UPLOAD_URL}/two-workers", None),
+        ("POST", f"{UPLOAD_URL}/two-workers/trace", {"input": case.texts[1]}),
+    ] * 20
+    served = statuses_by_worker(server, uses, pids)
+    deleted = httpx.delete(f"{server.url}{UPLOAD_URL}/two-workers", timeout=30)
+    after = statuses_by_worker(server, [("GET", f"{UPLOAD_URL}/two-workers", None)] * 20, pids)
+
+    assert None not in served and len(served) == 2, f"two workers should answer: {served}"
+    assert all(status == 200 for statuses in served.values() for status in statuses), served
+    assert deleted.status_code == 204
+    assert None not in after and len(after) == 2, f"two workers should answer: {after}"
+    assert all(status == 404 for statuses in after.values() for status in statuses), after
