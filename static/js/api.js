@@ -1,0 +1,77 @@
+// The JSON API client: same origin only, bearer token from sessionStorage when the server wants one.
+
+const BASE = "/api/v1";
+const TOKEN_KEY = "gatescope.token";
+
+export class ApiError extends Error {
+  /** status 0 means the request never got an answer (server down, offline). */
+  constructor(status, detail) {
+    super(typeof detail === "string" ? detail : `HTTP ${status}`);
+    this.status = status;
+    this.detail = detail;
+  }
+
+  /** FastAPI's detail as a list of {field, path, message}; a string detail has no field. */
+  get problems() {
+    if (Array.isArray(this.detail)) {
+      return this.detail.map((item) => {
+        const path = (item.loc || []).filter((part, index) => !(index === 0 && part === "body"));
+        return { field: fieldName(path), path, message: item.msg ?? String(item) };
+      });
+    }
+    const message = typeof this.detail === "string" ? this.detail : this.message;
+    return [{ field: null, path: [], message }];
+  }
+}
+
+/** ["input", 3, 1] -> "input[3][1]". */
+export function fieldName(path) {
+  return path.reduce(
+    (name, part) => (typeof part === "number" ? `${name}[${part}]` : name ? `${name}.${part}` : part),
+    "",
+  );
+}
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: the token lasts as long as this call chain
+  }
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw new ApiError(0, error.message);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, payload?.detail ?? response.statusText);
+  return payload;
+}
+
+export const api = {
+  models: () => request("GET", "/models"),
+  model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
+  trace: (id, input) => request("POST", `/models/${encodeURIComponent(id)}/trace`, { input }),
+};

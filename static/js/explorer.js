@@ -1,0 +1,587 @@
+// The explorer page: wires the controls, the player and the views together.
+// Views never reach into each other; this module owns the state (model, trace, layer, step,
+// unit — step and unit counted from 1 as shown) and hands each view what it needs.
+
+import { api, ApiError, setToken } from "./api.js";
+import { applyStatic, lang, onLangChange, setLang, t } from "./i18n.js";
+import { flush as flushUrl, pushState, readState, replaceState } from "./url-state.js";
+import { Player, SPEEDS } from "./player.js";
+import { Heatmap } from "./plots.js";
+import { StepBars } from "./bars.js";
+import { UnitLines } from "./unit-lines.js";
+import { TokenStrip } from "./tokens.js";
+import { PredictionView } from "./prediction.js";
+import { EquationPanel } from "./equations.js";
+import { ErrorBox } from "./errors.js";
+import { ParseError, exampleLabel, formatNumbers, parseNumbers } from "./input.js";
+import { fillModelSelect, inputHint } from "./models.js";
+import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+const byId = (id) => document.getElementById(id);
+
+const els = {
+  model: byTestId("model-select"),
+  examples: byTestId("example-select"),
+  input: byTestId("sequence-input"),
+  inputLabel: byId("input-label"),
+  inputHint: byId("input-hint"),
+  run: byTestId("run-trace"),
+  empty: byId("empty-state"),
+  results: byId("results"),
+  play: byTestId("play-toggle"),
+  back: byTestId("step-back"),
+  forward: byTestId("step-forward"),
+  slider: byTestId("step-slider"),
+  stepLabel: byTestId("step-label"),
+  speed: byTestId("speed-select"),
+  layer: byTestId("layer-select"),
+  lang: byTestId("lang-toggle"),
+  heatmaps: byId("heatmaps"),
+  tokenBox: byTestId("token-box"),
+  tokenInput: byTestId("token-input"),
+  tokenMessage: byId("token-message"),
+  unitTitle: byId("unit-title"),
+  barsTitle: byId("bars-title"),
+};
+
+const views = {
+  tokens: new TokenStrip(byTestId("token-strip"), byId("tokens-title"), byId("tokens-legend")),
+  bars: new StepBars(byTestId("step-bars")),
+  unitLines: new UnitLines(byTestId("unit-plot")),
+  prediction: new PredictionView(byTestId("prediction"), byTestId("prediction-by-step")),
+  equations: new EquationPanel(byTestId("equation-panel"), byId("equation-title")),
+  heatmaps: new Map(), // series key -> Heatmap
+};
+const errors = new ErrorBox(byTestId("error-message"), els.input);
+
+const state = {
+  models: [],
+  model: null, // summary of the selected model
+  detail: null,
+  trace: null,
+  layerIndex: 0,
+  series: [],
+  step: 1,
+  unit: 1,
+  input: null, // the box text the current trace was run on
+  locations: null,
+  request: 0, // only the latest trace request may render
+  retry: null, // what to do again once a token is given
+};
+
+const player = new Player((index, playing) => {
+  setPlayButton(playing);
+  if (index + 1 !== state.step) applyStep(index + 1);
+});
+
+// -- state <-> URL ----------------------------------------------------------------------------
+
+function urlState() {
+  const layer = state.trace?.layers[state.layerIndex];
+  return {
+    model: state.model?.id ?? null,
+    input: state.trace ? state.input : null,
+    step: state.trace ? state.step : null,
+    unit: state.trace ? state.unit : null,
+    layer: layer ? layer.layer + 1 : 1,
+    dir: layer ? layer.direction : "forward",
+  };
+}
+
+// -- models and inputs ------------------------------------------------------------------------
+
+async function loadModels() {
+  const list = await api.models();
+  state.models = list.data;
+  fillModelSelect(els.model, state.models, state.model?.id);
+  els.model.disabled = state.models.length === 0;
+  if (!state.models.length) errors.show(t("model.none"));
+}
+
+/** Select a model; fillExample puts its first example in the box (a fresh choice by the user). */
+async function selectModel(id, { fillExample }) {
+  const model = state.models.find((item) => item.id === id);
+  if (!model) {
+    errors.show(t("error.404", { model: id }));
+    return false;
+  }
+  state.model = model;
+  els.model.value = id;
+  showResults(false);
+  renderInputHints();
+  state.detail = null;
+  const detail = await api.model(id);
+  if (state.model.id !== id) return false; // another model was picked meanwhile
+  state.detail = detail;
+  fillExamples(detail.examples || []);
+  if (fillExample && detail.examples?.length) setInputFromExample(detail.examples[0]);
+  return true;
+}
+
+function renderInputHints() {
+  const model = state.model;
+  if (!model) return;
+  const numbers = model.input_kind === "numbers";
+  els.inputLabel.textContent = t(numbers ? "input.numbers" : "input.text");
+  els.inputHint.textContent = inputHint(model);
+  els.input.dataset.kind = model.input_kind;
+  els.input.rows = numbers ? Math.min(8, Math.max(4, model.seq_length || 4)) : 2;
+  els.input.placeholder = numbers
+    ? (model.features || []).map(() => "0.0").join(", ")
+    : t("input.placeholder.text");
+  els.input.lang = model.language || "";
+}
+
+function fillExamples(examples) {
+  const placeholder = document.createElement("option");
+  placeholder.value = "";
+  placeholder.textContent = t("examples.pick");
+  els.examples.replaceChildren(placeholder);
+  examples.forEach((example, index) => {
+    const option = document.createElement("option");
+    option.value = String(index);
+    option.textContent = exampleLabel(example, index);
+    els.examples.append(option);
+  });
+  els.examples.disabled = examples.length === 0;
+}
+
+function setInputFromExample(example) {
+  els.input.value = typeof example === "string" ? example : formatNumbers(example);
+  errors.clear();
+}
+
+/** The box as the API wants it: the sentence, or the parsed rows (null after a parse error). */
+function readInput() {
+  const text = els.input.value;
+  if (state.model.input_kind !== "numbers") {
+    if (!text.trim()) {
+      errors.show(t("error.empty"), [], { text });
+      return null;
+    }
+    return { text, input: text, locations: null };
+  }
+  try {
+    const { rows, locations } = parseNumbers(text);
+    if (!rows.length) {
+      errors.show(t("error.empty"), [], { text });
+      return null;
+    }
+    return { text, input: rows, locations };
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    const problem = {
+      path: ["input", error.step, error.value],
+      field: `input[${error.step}][${error.value}]`,
+      message: t("error.parse", { text: error.text }),
+    };
+    errors.show(t("error.422"), [problem], { text, locations: [...Array(error.step).fill(null), error.location] });
+    return null;
+  }
+}
+
+// -- running a trace --------------------------------------------------------------------------
+
+async function runTrace({ push = true, view = null } = {}) {
+  errors.clear();
+  if (!state.model) {
+    errors.show(t("error.noModel"));
+    return;
+  }
+  const read = readInput();
+  if (!read) return;
+  const request = ++state.request;
+  const model = state.model;
+  setBusy(true);
+  let payload;
+  try {
+    payload = await api.trace(model.id, read.input);
+  } catch (error) {
+    if (request === state.request) showApiError(error, read, () => runTrace({ push, view }));
+    return;
+  } finally {
+    if (request === state.request) setBusy(false);
+  }
+  if (request !== state.request || state.model !== model) return;
+  state.input = read.text;
+  state.locations = read.locations;
+  await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
+  if (push) pushState(urlState());
+  else replaceState(urlState());
+}
+
+function showApiError(error, read, retry) {
+  if (!(error instanceof ApiError)) throw error;
+  if (error.status === 401) {
+    askForToken(retry);
+    return;
+  }
+  const headline = errorHeadline(error.status);
+  const problems = error.status === 0 ? [] : error.problems;
+  errors.show(headline, problems, read ? { text: read.text, locations: read.locations } : {});
+  document.body.dataset.state = "error";
+}
+
+function errorHeadline(status) {
+  if (status === 0) return t("error.network");
+  if (status === 404) return t("error.404", { model: state.model?.id });
+  if ([413, 422, 429].includes(status)) return t(`error.${status}`);
+  return t(status >= 500 ? "error.500" : "error.status", { status });
+}
+
+function setBusy(busy) {
+  els.run.disabled = busy;
+  els.run.textContent = t(busy ? "running" : "run");
+  els.run.setAttribute("aria-busy", String(busy));
+  document.body.dataset.state = busy ? "loading" : document.body.dataset.state === "loading" ? "ready" : document.body.dataset.state;
+}
+
+// -- rendering --------------------------------------------------------------------------------
+
+function showResults(visible) {
+  els.results.hidden = !visible;
+  els.empty.hidden = visible;
+  if (!visible) {
+    player.stop();
+    setPlayButton(false);
+    state.trace = null;
+  }
+}
+
+/** Render any trace payload (from the API, or given by a test) at view {step, unit, layer, dir}. */
+async function render(payload, view = {}) {
+  state.trace = payload;
+  showResults(true);
+  fillLayerSelect(payload);
+  state.layerIndex = findLayer(payload, view.layer ?? 1, view.dir ?? "forward");
+  els.layer.value = String(state.layerIndex);
+  state.step = clamp(view.step ?? 1, 1, payload.steps);
+  const layer = payload.layers[state.layerIndex];
+  state.unit = clamp(view.unit ?? 1, 1, layer.units ?? unitsOf(layer.hidden));
+  els.slider.min = "1";
+  els.slider.max = String(payload.steps);
+  const features = state.model?.id === payload.model ? state.model.features : null;
+  views.tokens.update(payload, { step: state.step }, features);
+  views.prediction.update(payload, { step: state.step });
+  await renderLayer();
+  player.load(payload.steps, state.step - 1);
+  applyStep(state.step, { force: true });
+  document.body.dataset.state = "ready";
+}
+
+/** (Re)draw every per-layer view: heatmaps, bars, unit lines, equations. */
+async function renderLayer() {
+  const payload = state.trace;
+  const layer = payload.layers[state.layerIndex];
+  state.series = layerSeries(payload, layer);
+  ensureHeatmapFigures(state.series);
+  const view = { step: state.step, unit: state.unit };
+  const drawn = state.series.map((series) => views.heatmaps.get(series.key).update(series, view));
+  drawn.push(views.bars.update(state.series, view));
+  drawn.push(views.unitLines.update(state.series, view));
+  els.unitTitle.textContent = t("unit.title", { k: state.unit });
+  els.barsTitle.textContent = t("bars.title", { t: state.step });
+  views.equations.update(payload, layer, state.step, state.unit);
+  await Promise.all(drawn);
+}
+
+/** One <figure> per series; rebuilt only when the set of series changes (another cell type). */
+function ensureHeatmapFigures(series) {
+  const keys = series.map((item) => item.key).join(",");
+  if (els.heatmaps.dataset.keys !== keys) {
+    views.heatmaps.forEach((heatmap) => window.Plotly.purge(heatmap.element));
+    views.heatmaps.clear();
+    els.heatmaps.replaceChildren();
+    for (const item of series) {
+      const figure = document.createElement("figure");
+      figure.className = `heatmap series-${item.key}`;
+      const caption = document.createElement("figcaption");
+      const plot = document.createElement("div");
+      plot.className = "plot";
+      plot.dataset.testid = item.testid;
+      figure.append(caption, plot);
+      els.heatmaps.append(figure);
+      views.heatmaps.set(item.key, new Heatmap(plot, pick));
+    }
+    els.heatmaps.dataset.keys = keys;
+  }
+  for (const item of series) {
+    const caption = views.heatmaps.get(item.key).element.previousElementSibling;
+    caption.innerHTML = "";
+    const symbol = document.createElement("span");
+    symbol.className = "symbol";
+    symbol.textContent = item.symbol;
+    const title = document.createElement("span");
+    title.className = "title";
+    title.textContent = item.title;
+    const range = document.createElement("span");
+    range.className = "range";
+    range.textContent = item.range.label;
+    caption.append(symbol, title, range);
+  }
+}
+
+function fillLayerSelect(payload) {
+  els.layer.replaceChildren(
+    ...layerChoices(payload).map((choice) => {
+      const option = document.createElement("option");
+      option.value = String(choice.index);
+      option.textContent = choice.label;
+      option.dataset.layer = String(choice.layer);
+      option.dataset.direction = choice.direction;
+      return option;
+    }),
+  );
+  els.layer.disabled = payload.layers.length < 2;
+}
+
+/** Move every view to `step` (from 1). Returns a promise for the Plotly updates. */
+function applyStep(step, { force = false } = {}) {
+  if (!state.trace) return Promise.resolve();
+  if (step === state.step && !force) return Promise.resolve();
+  state.step = step;
+  const steps = state.trace.steps;
+  els.slider.value = String(step);
+  els.stepLabel.textContent = t("step.label", { t: step, T: steps });
+  els.stepLabel.dataset.step = String(step);
+  els.stepLabel.dataset.steps = String(steps);
+  els.back.disabled = step <= 1;
+  els.forward.disabled = step >= steps;
+  els.barsTitle.textContent = t("bars.title", { t: step });
+  views.tokens.setStep(step);
+  const layer = state.trace.layers[state.layerIndex];
+  views.equations.update(state.trace, layer, step, state.unit);
+  const updates = [];
+  views.heatmaps.forEach((heatmap) => updates.push(heatmap.setStep(step)));
+  updates.push(views.bars.setView({ step, unit: state.unit }));
+  updates.push(views.unitLines.setStep(step));
+  updates.push(views.prediction.setStep(step));
+  replaceState(urlState());
+  return Promise.all(updates);
+}
+
+function setUnit(unit) {
+  if (!state.trace) return Promise.resolve();
+  const layer = state.trace.layers[state.layerIndex];
+  unit = clamp(unit, 1, unitsOf(layer.hidden) || 1);
+  if (unit === state.unit) return Promise.resolve();
+  state.unit = unit;
+  const updates = [];
+  views.heatmaps.forEach((heatmap) => updates.push(heatmap.setUnit(unit)));
+  updates.push(views.bars.setView({ step: state.step, unit }));
+  updates.push(views.unitLines.update(state.series, { step: state.step, unit }));
+  els.unitTitle.textContent = t("unit.title", { k: unit });
+  views.equations.update(state.trace, layer, state.step, unit);
+  replaceState(urlState());
+  return Promise.all(updates);
+}
+
+async function setLayer(index) {
+  if (!state.trace) return;
+  state.layerIndex = clamp(index, 0, state.trace.layers.length - 1);
+  els.layer.value = String(state.layerIndex);
+  const layer = state.trace.layers[state.layerIndex];
+  state.unit = clamp(state.unit, 1, unitsOf(layer.hidden) || 1);
+  await renderLayer();
+  replaceState(urlState());
+}
+
+/** A click on a heatmap cell follows that unit and moves to that step. */
+function pick({ step, unit }) {
+  player.seek(step - 1);
+  setUnit(unit);
+}
+
+function clamp(value, low, high) {
+  return Math.min(Math.max(low, Math.round(Number(value) || low)), Math.max(low, high));
+}
+
+function setPlayButton(playing) {
+  els.play.setAttribute("aria-pressed", String(playing));
+  els.play.dataset.playing = String(playing);
+  els.play.querySelector(".icon").textContent = playing ? "❚❚" : "▶";
+  els.play.querySelector(".label").textContent = t(playing ? "player.pause" : "player.play");
+}
+
+// -- token ------------------------------------------------------------------------------------
+
+function askForToken(retry) {
+  state.retry = retry;
+  const wrong = els.tokenBox.hidden === false || Boolean(sessionStorage.getItem("gatescope.token"));
+  els.tokenBox.hidden = false;
+  els.tokenMessage.textContent = wrong ? t("token.wrong") : "";
+  els.tokenInput.focus();
+  document.body.dataset.state = "token";
+}
+
+async function submitToken(event) {
+  event.preventDefault();
+  const token = els.tokenInput.value.trim();
+  if (!token) return;
+  setToken(token);
+  els.tokenBox.hidden = true;
+  els.tokenInput.value = "";
+  const retry = state.retry;
+  state.retry = null;
+  if (retry) await retry();
+}
+
+// -- controls and keys ------------------------------------------------------------------------
+
+function bindControls() {
+  els.run.addEventListener("click", () => runTrace());
+  els.input.addEventListener("keydown", (event) => {
+    // Ctrl/Cmd+Enter runs from the box; Enter alone runs a sentence (text stays one line).
+    const sentence = state.model?.input_kind !== "numbers";
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || (sentence && !event.shiftKey))) {
+      event.preventDefault();
+      runTrace();
+    }
+  });
+  els.input.addEventListener("input", () => errors.clear());
+  els.model.addEventListener("change", () => selectModel(els.model.value, { fillExample: true }).catch(onFailure));
+  els.examples.addEventListener("change", () => {
+    const index = Number.parseInt(els.examples.value, 10);
+    if (Number.isInteger(index) && state.detail?.examples?.[index] !== undefined) {
+      setInputFromExample(state.detail.examples[index]);
+    }
+    els.examples.value = "";
+  });
+  els.play.addEventListener("click", () => player.toggle());
+  els.back.addEventListener("click", () => player.stepBy(-1));
+  els.forward.addEventListener("click", () => player.stepBy(1));
+  els.slider.addEventListener("input", () => player.seek(Number(els.slider.value) - 1));
+  els.speed.replaceChildren(
+    ...SPEEDS.map((speed) => {
+      const option = document.createElement("option");
+      option.value = String(speed);
+      option.textContent = `${speed}×`;
+      option.selected = speed === 1;
+      return option;
+    }),
+  );
+  els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
+  els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
+  els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
+  els.tokenBox.addEventListener("submit", submitToken);
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keyup", (event) => {
+    // A focused button would "click" on space's keyup and toggle a second time.
+    if (event.key === " " && event.target instanceof HTMLButtonElement && state.trace) event.preventDefault();
+  });
+  window.addEventListener("popstate", () => restoreFromUrl().catch(onFailure));
+  window.addEventListener("pagehide", flushUrl);
+}
+
+function typing(target) {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && target.type !== "range" && target.type !== "button";
+}
+
+function onKey(event) {
+  if (!state.trace || event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  const onSlider = event.target === els.slider;
+  const actions = {
+    " ": () => player.toggle(),
+    ArrowLeft: () => player.stepBy(-1),
+    ArrowRight: () => player.stepBy(1),
+    Home: () => player.seek(0),
+    End: () => player.seek(state.trace.steps - 1),
+  };
+  const action = actions[event.key];
+  if (!action || (onSlider && event.key !== " ")) return; // the slider moves itself with arrows
+  event.preventDefault();
+  action();
+}
+
+function onLanguage() {
+  els.lang.textContent = t("lang.other");
+  fillModelSelect(els.model, state.models, state.model?.id);
+  renderInputHints();
+  if (state.detail) fillExamples(state.detail.examples || []);
+  setBusy(els.run.disabled && els.run.getAttribute("aria-busy") === "true");
+  setPlayButton(player.playing);
+  if (state.trace) {
+    views.tokens.update(state.trace, { step: state.step }, state.model?.features);
+    views.prediction.update(state.trace, { step: state.step });
+    fillLayerSelect(state.trace);
+    els.layer.value = String(state.layerIndex);
+    renderLayer();
+    els.stepLabel.textContent = t("step.label", { t: state.step, T: state.trace.steps });
+  }
+  errors.clear();
+}
+
+// -- start ------------------------------------------------------------------------------------
+
+/** Open what the URL names: its model, and its input traced at its step, unit and layer. */
+async function restoreFromUrl({ first = false } = {}) {
+  const wanted = readState();
+  const view = { step: wanted.step ?? 1, unit: wanted.unit ?? 1, layer: wanted.layer, dir: wanted.dir };
+  const modelId = wanted.model ?? (first ? state.models[0]?.id : state.model?.id);
+  if (!modelId) return;
+  const sameModel = state.model?.id === modelId && state.detail;
+  if (!sameModel && !(await selectModel(modelId, { fillExample: wanted.input === null }))) return;
+  if (wanted.input === null) {
+    if (!first) showResults(false);
+    return;
+  }
+  if (state.trace && wanted.input === state.input && sameModel) {
+    const layerIndex = findLayer(state.trace, view.layer, view.dir);
+    if (layerIndex !== state.layerIndex) await setLayer(layerIndex);
+    await setUnit(view.unit);
+    player.seek(view.step - 1);
+    return;
+  }
+  els.input.value = wanted.input;
+  await runTrace({ push: false, view });
+}
+
+function onFailure(error) {
+  if (error instanceof ApiError) showApiError(error, null, () => start());
+  else {
+    errors.show(t("error.title"), [{ path: [], field: null, message: String(error?.message || error) }]);
+    throw error;
+  }
+}
+
+async function start() {
+  try {
+    await loadModels();
+    if (state.models.length) await restoreFromUrl({ first: true });
+    if (document.body.dataset.state !== "ready") document.body.dataset.state = "idle";
+  } catch (error) {
+    onFailure(error);
+  }
+}
+
+applyStatic(document);
+els.lang.textContent = t("lang.other");
+setPlayButton(false);
+bindControls();
+onLangChange(onLanguage);
+
+window.gatescope = {
+  get trace() {
+    return state.trace;
+  },
+  get state() {
+    const layer = state.trace?.layers[state.layerIndex];
+    return { model: state.model?.id, step: state.step, unit: state.unit, layer: layer?.layer, direction: layer?.direction, playing: player.playing };
+  },
+  render,
+  /** Move to `step` (from 1); resolves when every plot has been updated. */
+  seek: (step) => {
+    const target = clamp(step, 1, state.trace?.steps ?? 1);
+    const done = applyStep(target);
+    player.seek(target - 1);
+    return done;
+  },
+  setUnit,
+  setLayer,
+  player,
+  ready: start(),
+};

@@ -1,0 +1,189 @@
+// Shared Plotly settings (projector-friendly fonts and colours) and the heatmap view.
+// Each view follows one lifecycle: update(data) shapes the data and renders it once with
+// Plotly.react; setStep/setUnit then move only the markers with Plotly.relayout.
+
+import { t } from "./i18n.js";
+import { oneTo, unitsOf } from "./trace-data.js";
+
+const Plotly = window.Plotly;
+
+export const FONT = {
+  family: '"Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "Noto Sans", "DejaVu Sans", sans-serif',
+  size: 15,
+  color: "#111",
+};
+
+// 0..1 (sigmoid gates): viridis, ordered in lightness, safe for colour blindness and beamers.
+export const SEQUENTIAL = [
+  [0, "#440154"],
+  [0.1, "#482475"],
+  [0.2, "#414487"],
+  [0.3, "#355f8d"],
+  [0.4, "#2a788e"],
+  [0.5, "#21918c"],
+  [0.6, "#22a884"],
+  [0.7, "#44bf70"],
+  [0.8, "#7ad151"],
+  [0.9, "#bddf26"],
+  [1, "#fde725"],
+];
+// -1..1 (tanh, c, h): blue - near white - orange; no red-green contrast, 0 reads as neutral.
+export const DIVERGING = [
+  [0, "#08306b"],
+  [0.15, "#2166ac"],
+  [0.32, "#6fa8dc"],
+  [0.5, "#f5f5f5"],
+  [0.68, "#f6b26b"],
+  [0.85, "#d9661f"],
+  [1, "#7f2704"],
+];
+
+export const CONFIG = { displayModeBar: false, responsive: true, doubleClick: false };
+
+export function colorscale(range) {
+  return range.kind === "sequential" ? SEQUENTIAL : DIVERGING;
+}
+
+const rgb = (hex) => [1, 3, 5].map((start) => Number.parseInt(hex.slice(start, start + 2), 16));
+
+/** The colour a heatmap gives `value` in `range`, as "rgb(r,g,b)" (bars use it per unit). */
+export function colorOf(value, range) {
+  const stops = colorscale(range);
+  const span = range.zmax - range.zmin || 1;
+  const x = Math.min(1, Math.max(0, ((value ?? 0) - range.zmin) / span));
+  let index = 1;
+  while (index < stops.length - 1 && stops[index][0] < x) index += 1;
+  const [x0, c0] = stops[index - 1];
+  const [x1, c1] = stops[index];
+  const w = x1 === x0 ? 0 : (x - x0) / (x1 - x0);
+  const [a, b] = [rgb(c0), rgb(c1)];
+  return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * w)).join(",")})`;
+}
+
+/** The current step: a dark outline with a white one inside, visible on any colour. */
+function stepShapes(step) {
+  const base = { type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, x0: step - 0.5, x1: step + 0.5 };
+  return [
+    { ...base, line: { color: "#000", width: 3.5 }, fillcolor: "rgba(0,0,0,0)" },
+    { ...base, line: { color: "#fff", width: 1.5 }, fillcolor: "rgba(0,0,0,0)" },
+  ];
+}
+
+/** The followed unit: a thin outline around its row and a pointer right of the plot. */
+function unitMarks(unit) {
+  const shape = {
+    type: "rect", xref: "paper", yref: "y", x0: 0, x1: 1, y0: unit - 0.5, y1: unit + 0.5,
+    line: { color: "#000", width: 1.5 }, fillcolor: "rgba(0,0,0,0)",
+  };
+  const pointer = {
+    xref: "paper", yref: "y", x: 1, y: unit, xanchor: "left", yanchor: "middle", text: "◀",
+    showarrow: false, font: { size: 14, color: "#000" },
+  };
+  return { shape, pointer };
+}
+
+/** relayout keys that move marker shapes `indices` over `axis` to position p (1-based). */
+export function markerUpdate(indices, axis, position) {
+  const update = {};
+  for (const index of indices) {
+    update[`shapes[${index}].${axis}0`] = position - 0.5;
+    update[`shapes[${index}].${axis}1`] = position + 0.5;
+  }
+  return update;
+}
+
+function heatmapHeight(units) {
+  return Math.round(Math.min(170, Math.max(96, units * 3.2))) + 34;
+}
+
+/** One heatmap (units x steps) of one series, with the current step and selected unit marked. */
+export class Heatmap {
+  constructor(element, onPick) {
+    this.element = element;
+    this.onPick = onPick;
+    this.bound = false;
+    this.step = 1;
+    this.unit = 1;
+  }
+
+  /** series: {values (steps x units), range}; view: {step, unit} counted from 1. */
+  update(series, view) {
+    const steps = series.values.length;
+    const units = unitsOf(series.values);
+    this.step = view.step;
+    this.unit = view.unit;
+    const trace = {
+      type: "heatmap",
+      z: transpose(series.values, units),
+      x: oneTo(steps),
+      y: oneTo(units),
+      zmin: series.range.zmin,
+      zmax: series.range.zmax,
+      colorscale: colorscale(series.range),
+      colorbar: {
+        thickness: 14,
+        len: 1,
+        outlinewidth: 0,
+        tickvals: [series.range.zmin, (series.range.zmin + series.range.zmax) / 2, series.range.zmax],
+        tickfont: { size: 13 },
+        x: 1.025,
+        xpad: 4,
+      },
+      hovertemplate: `${t("hover")}<extra></extra>`,
+      hoverongaps: false,
+    };
+    const unitMark = unitMarks(view.unit);
+    const layout = {
+      font: FONT,
+      height: heatmapHeight(units),
+      margin: { l: 46, r: 84, t: 4, b: 30 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "#ddd",
+      xaxis: { range: [0.5, steps + 0.5], tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4 },
+      yaxis: {
+        range: [units + 0.5, 0.5],
+        tickfont: { size: 13 },
+        fixedrange: true,
+        title: { text: t("axis.unit"), font: { size: 13 }, standoff: 4 },
+      },
+      shapes: [...stepShapes(view.step), unitMark.shape],
+      annotations: [unitMark.pointer],
+    };
+    const done = Plotly.react(this.element, [trace], layout, CONFIG);
+    this.bind();
+    return done;
+  }
+
+  bind() {
+    if (this.bound) return;
+    this.bound = true;
+    this.element.on("plotly_click", (event) => {
+      const point = event.points?.[0];
+      if (point) this.onPick({ step: Number(point.x), unit: Number(point.y) });
+    });
+  }
+
+  setStep(step) {
+    if (step === this.step) return null;
+    this.step = step;
+    return Plotly.relayout(this.element, markerUpdate([0, 1], "x", step));
+  }
+
+  setUnit(unit) {
+    if (unit === this.unit) return null;
+    this.unit = unit;
+    return Plotly.relayout(this.element, { ...markerUpdate([2], "y", unit), "annotations[0].y": unit });
+  }
+}
+
+/** steps x units -> units x steps (Plotly's z is rows = y = units). */
+function transpose(values, units) {
+  const steps = values.length;
+  const rows = new Array(units);
+  for (let unit = 0; unit < units; unit += 1) {
+    const row = new Array(steps);
+    for (let step = 0; step < steps; step += 1) row[step] = values[step]?.[unit] ?? null;
+    rows[unit] = row;
+  }
+  return rows;
+}

@@ -1,0 +1,113 @@
+// Shapes a trace payload for the views: which series a layer has, their symbols and fixed ranges.
+// No gate maths here: every number comes from the API as it is.
+
+import { t } from "./i18n.js";
+
+/** Gate names in PyTorch's weight-block order, with the symbol PyTorch's documentation uses. */
+export const GATES = {
+  lstm: [
+    { name: "input", symbol: "i", act: "sigmoid" },
+    { name: "forget", symbol: "f", act: "sigmoid" },
+    { name: "candidate", symbol: "g", act: "tanh" },
+    { name: "output", symbol: "o", act: "sigmoid" },
+  ],
+  gru: [
+    { name: "reset", symbol: "r", act: "sigmoid" },
+    { name: "update", symbol: "z", act: "sigmoid" },
+    { name: "candidate", symbol: "n", act: "tanh" },
+  ],
+  rnn: [],
+};
+
+/** The largest |value| in a steps x units matrix (nulls skipped). */
+export function maxAbs(matrix) {
+  let largest = 0;
+  for (const row of matrix) {
+    for (const value of row) {
+      if (value !== null && Math.abs(value) > largest) largest = Math.abs(value);
+    }
+  }
+  return largest;
+}
+
+function cellRange(matrix) {
+  // c is unbounded: symmetric around 0, at least -1..1, rounded up to a readable bound.
+  const bound = Math.max(1, Math.ceil(maxAbs(matrix) * 2) / 2);
+  return { zmin: -bound, zmax: bound, kind: "diverging", label: t("range.cell", { m: bound }) };
+}
+
+const SIGMOID = () => ({ zmin: 0, zmax: 1, kind: "sequential", label: t("range.sigmoid") });
+const TANH = () => ({ zmin: -1, zmax: 1, kind: "diverging", label: t("range.tanh") });
+
+function hiddenRange(payload, matrix) {
+  if (payload.nonlinearity === "relu") {
+    const top = Math.max(1, Math.ceil(maxAbs(matrix)));
+    return { zmin: 0, zmax: top, kind: "sequential", label: t("range.relu") };
+  }
+  return TANH();
+}
+
+/**
+ * Every series of one layer-direction, in display order: the gates, then c (LSTM), then h.
+ * Each: {key, testid, symbol, title, range, values (steps x units)}.
+ */
+export function layerSeries(payload, layer) {
+  const cell = payload.cell;
+  const series = GATES[cell]
+    .filter((gate) => layer.gates && layer.gates[gate.name])
+    .map((gate) => ({
+      key: gate.name,
+      testid: `gate-plot-${gate.name}`,
+      symbol: gate.symbol,
+      title: t(gate.name === "candidate" ? `gate.candidate.${cell}` : `gate.${gate.name}`),
+      range: gate.act === "sigmoid" ? SIGMOID() : TANH(),
+      values: layer.gates[gate.name],
+    }));
+  if (layer.cell) {
+    series.push({
+      key: "cell",
+      testid: "cell-plot",
+      symbol: "c",
+      title: t("state.cell"),
+      range: cellRange(layer.cell),
+      values: layer.cell,
+    });
+  }
+  series.push({
+    key: "hidden",
+    testid: "hidden-plot",
+    symbol: "h",
+    title: t("state.hidden"),
+    range: hiddenRange(payload, layer.hidden),
+    values: layer.hidden,
+  });
+  return series;
+}
+
+/** Units of a series (columns of its steps x units matrix). */
+export function unitsOf(values) {
+  return values.length ? values[0].length : 0;
+}
+
+/** The layer-directions of a trace as the selector lists them (layers counted from 1). */
+export function layerChoices(payload) {
+  return payload.layers.map((layer, index) => ({
+    index,
+    layer: layer.layer + 1,
+    direction: layer.direction,
+    label: t("layer.option", { n: layer.layer + 1, direction: t(`direction.${layer.direction}`) }),
+  }));
+}
+
+/** Index into payload.layers for a 1-based layer and a direction; 0 when absent. */
+export function findLayer(payload, layerNumber, direction) {
+  const index = payload.layers.findIndex(
+    (layer) => layer.layer + 1 === layerNumber && layer.direction === direction,
+  );
+  return index >= 0 ? index : 0;
+}
+
+/** 1..n as an array (Plotly axis values: steps and units are shown counted from 1). */
+export function oneTo(n) {
+  return Array.from({ length: n }, (_, index) => index + 1);
+}

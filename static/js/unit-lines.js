@@ -1,0 +1,77 @@
+// One unit followed across all steps: a line per gate, c and h, with the current step marked.
+// Colours (Okabe-Ito) and dash patterns both tell the lines apart, for colour-blind viewers too.
+
+import { CONFIG, FONT, markerUpdate } from "./plots.js";
+import { t } from "./i18n.js";
+import { oneTo } from "./trace-data.js";
+
+const Plotly = window.Plotly;
+
+const STYLE = {
+  input: { color: "#0072B2", dash: "dot" },
+  forget: { color: "#E69F00", dash: "dash" },
+  reset: { color: "#0072B2", dash: "dot" },
+  update: { color: "#E69F00", dash: "dash" },
+  candidate: { color: "#009E73", dash: "dashdot" },
+  output: { color: "#CC79A7", dash: "longdash" },
+  cell: { color: "#D55E00", dash: "solid" },
+  hidden: { color: "#000000", dash: "solid" },
+};
+
+export class UnitLines {
+  constructor(element) {
+    this.element = element;
+    this.step = 1;
+  }
+
+  update(series, view) {
+    this.step = view.step;
+    const steps = series[0].values.length;
+    const lows = series.map((item) => item.range.zmin);
+    const highs = series.map((item) => item.range.zmax);
+    const traces = series.map((item) => ({
+      type: "scatter",
+      mode: steps > 60 ? "lines" : "lines+markers",
+      name: item.symbol,
+      x: oneTo(steps),
+      y: item.values.map((row) => row[view.unit - 1] ?? null),
+      line: { ...STYLE[item.key], width: item.key === "hidden" || item.key === "cell" ? 3.5 : 2.5 },
+      marker: { size: 5 },
+      hovertemplate: `${item.symbol}: %{y:.3f}<extra>${t("axis.step")} %{x}</extra>`,
+    }));
+    const layout = {
+      font: FONT,
+      height: 250,
+      margin: { l: 46, r: 10, t: 8, b: 34 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "#fff",
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 15 } },
+      xaxis: {
+        range: [0.5, steps + 0.5],
+        fixedrange: true,
+        title: { text: t("axis.step"), font: { size: 13 }, standoff: 2 },
+        gridcolor: "#eee",
+      },
+      yaxis: {
+        range: [Math.min(...lows) - 0.05, Math.max(...highs) + 0.05],
+        fixedrange: true,
+        zeroline: true,
+        zerolinecolor: "#888",
+        gridcolor: "#eee",
+      },
+      shapes: [
+        {
+          type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, x0: view.step - 0.5, x1: view.step + 0.5,
+          fillcolor: "rgba(253,231,37,0.45)", line: { color: "#000", width: 1.5 }, layer: "below",
+        },
+      ],
+    };
+    return Plotly.react(this.element, traces, layout, CONFIG);
+  }
+
+  setStep(step) {
+    if (step === this.step) return null;
+    this.step = step;
+    return Plotly.relayout(this.element, markerUpdate([0], "x", step));
+  }
+}
