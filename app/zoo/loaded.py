@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,7 +14,6 @@ import torch
 from torch import Tensor
 
 from app.preprocessing import Tokenizer, tokenizer_from_json
-from app.preprocessing.text import words_of
 from app.recurrent import Trace, trace
 from app.zoo.errors import InputError
 from app.zoo.network import GateNet
@@ -81,14 +82,15 @@ class LoadedModel:
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        assert isinstance(self.config.preprocessing, TextPreprocessing)
-        import json
-
-        return tokenizer_from_json(json.dumps(self.config.preprocessing.tokenizer))
+        spec = self.config.preprocessing
+        assert isinstance(spec, TextPreprocessing)
+        return tokenizer_from_json(json.dumps({**spec.tokenizer, "analyzer": spec.analyzer}))
 
     # -- preprocessing ------------------------------------------------------------------------
 
-    def prepare(self, raw: Any, field_name: str = "input", max_steps: int | None = None) -> PreparedInput:
+    def prepare(
+        self, raw: Any, field_name: str = "input", max_steps: int | None = None
+    ) -> PreparedInput:
         """Validate and turn one raw input (text or numbers) into recurrent inputs."""
         spec = self.config.preprocessing
         if isinstance(spec, TextPreprocessing):
@@ -100,17 +102,18 @@ class LoadedModel:
             raise InputError(field_name, f"must be a sentence (a string) for model {self.id}")
         if not raw.strip():
             raise InputError(field_name, "is empty: type a sentence")
-        words = words_of(self.tokenizer, raw, spec.analyzer)
+        words = words_of(self.tokenizer, raw)
         if not words:
             raise InputError(field_name, f"has no words once punctuation is removed: {raw!r}")
-        pairs = [self._token(word) for word in words]
-        pairs = [pair for pair in pairs if pair is not None]
-        pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
-        if not spec.mask_padding:
-            padding = [(PAD_TOKEN, 0, "pad")] * (spec.maxlen - len(pairs))
-            pairs = padding + pairs if spec.padding == "pre" else pairs + padding
+        pairs = [pair for pair in map(self._token, words) if pair is not None]
         if not pairs:
             raise InputError(field_name, "has no word the model knows and no OOV token to stand in")
+        pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
+        if not spec.mask_padding:
+            padding: list[tuple[str, int, TokenKind]] = [(PAD_TOKEN, 0, "pad")] * (
+                spec.maxlen - len(pairs)
+            )
+            pairs = padding + pairs if spec.padding == "pre" else pairs + padding
         ids = torch.tensor([[token_id for _, token_id, _ in pairs]], dtype=torch.long)
         with torch.no_grad():
             features = self.network.embed(ids)
@@ -140,12 +143,16 @@ class LoadedModel:
     ) -> PreparedInput:
         rows = _numeric_rows(raw, len(spec.features), field_name, max_steps)
         scaled = [self._scale(row) for row in rows]
+        for step, row in enumerate(scaled):
+            for column, value in enumerate(row):
+                if not math.isfinite(value):
+                    raise InputError(f"{field_name}[{step}][{column}]", "is too large to scale")
         features = torch.tensor([scaled], dtype=self._dtype)
         return PreparedInput(features=features, values=rows, scaled=scaled)
 
     @property
     def _dtype(self) -> torch.dtype:
-        return self.network.recurrent.weight_ih_l0.dtype
+        return next(self.network.recurrent.parameters()).dtype
 
     def _scale(self, row: list[float]) -> list[float]:
         spec = self.config.preprocessing
@@ -230,9 +237,11 @@ class LoadedModel:
             parameters = [
                 parameter
                 for name, parameter in network.recurrent.named_parameters()
-                if name.rsplit("_l", 1)[-1].split("_")[0] == str(layer)
+                if _recurrent_layer(name) == layer
             ]
-            counts.append(_count(f"recurrent.{layer}", f"{spec.cell.upper()} layer {layer + 1}", parameters))
+            counts.append(
+                _count(f"recurrent.{layer}", f"{spec.cell.upper()} layer {layer + 1}", parameters)
+            )
         for index, linear in enumerate(network.head.layers):
             counts.append(_count(f"head.{index}", f"Dense {index + 1}", linear.parameters()))
         return counts
@@ -240,6 +249,19 @@ class LoadedModel:
     @property
     def total_parameters(self) -> int:
         return sum(parameter.numel() for parameter in self.network.parameters())
+
+
+def words_of(tokenizer: Tokenizer, text: str) -> list[str]:
+    """The tokens Keras's texts_to_sequences looks up for `text`, with the tokenizer's analyzer."""
+    return tokenizer.tokenize(text)
+
+
+def _recurrent_layer(name: str) -> int:
+    """The layer of a PyTorch recurrent parameter: weight_ih_l1_reverse -> 1."""
+    match = re.fullmatch(r"(?:weight|bias)_(?:ih|hh|hr)_l(\d+)(?:_reverse)?", name)
+    if match is None:
+        raise ValueError(f"{name!r} is not a recurrent parameter name")
+    return int(match.group(1))
 
 
 def _count(key: str, name: str, parameters: Any) -> dict[str, Any]:
@@ -268,8 +290,12 @@ def _numeric_rows(
         if not isinstance(row, list):
             raise InputError(f"{field_name}[{step}]", f"must be a list of {width} numbers")
         if len(row) != width:
-            raise InputError(f"{field_name}[{step}]", f"has {len(row)} values; the model reads {width} per step")
-        rows.append([_finite(value, f"{field_name}[{step}][{column}]") for column, value in enumerate(row)])
+            raise InputError(
+                f"{field_name}[{step}]", f"has {len(row)} values; the model reads {width} per step"
+            )
+        rows.append(
+            [_finite(value, f"{field_name}[{step}][{column}]") for column, value in enumerate(row)]
+        )
     return rows
 
 

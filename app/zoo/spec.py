@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Literal[1] = 1
 MODEL_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 Activation = Literal["linear", "relu", "sigmoid", "tanh", "softmax"]
@@ -20,7 +20,7 @@ Task = Literal["sentiment", "regression"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EmbeddingSpec(Strict):
@@ -73,6 +73,17 @@ class TextPreprocessing(Strict):
     # Embedding(mask_zero=True): padding steps are skipped instead of read.
     mask_padding: bool = False
 
+    @model_validator(mode="after")
+    def _tokenizer_names_the_same_analyzer(self) -> TextPreprocessing:
+        if not isinstance(self.tokenizer.get("config"), dict):
+            raise ValueError('tokenizer must be the parsed JSON of Tokenizer.to_json() ("config")')
+        saved = self.tokenizer.get("analyzer")
+        if saved is not None and saved != self.analyzer:
+            raise ValueError(
+                f"the tokenizer was saved with analyzer {saved!r}, not {self.analyzer!r}"
+            )
+        return self
+
 
 class NumbersPreprocessing(Strict):
     """Windows of seq_length steps of named features, min-max scaled with training constants."""
@@ -93,9 +104,19 @@ class NumbersPreprocessing(Strict):
         for name in ("scaler_min", "scaler_max"):
             values = getattr(self, name)
             if values is not None and len(values) != len(self.features):
-                raise ValueError(f"{name} has {len(values)} values for {len(self.features)} features")
+                raise ValueError(
+                    f"{name} has {len(values)} values for {len(self.features)} features"
+                )
         if (self.scaler_min is None) != (self.scaler_max is None):
             raise ValueError("scaler_min and scaler_max come together")
+        if self.scaler_min is not None and self.scaler_max is not None:
+            if any(low > high for low, high in zip(self.scaler_min, self.scaler_max, strict=True)):
+                raise ValueError("every scaler_min must be at most its scaler_max")
+        if (self.target_min is None) != (self.target_max is None):
+            raise ValueError("target_min and target_max come together")
+        if self.target_min is not None and self.target_max is not None:
+            if self.target_min > self.target_max:
+                raise ValueError("target_min must be at most target_max")
         return self
 
 
@@ -135,9 +156,22 @@ class ModelConfig(Strict):
         if not text and isinstance(self.preprocessing, NumbersPreprocessing):
             if self.recurrent.input_size != len(self.preprocessing.features):
                 raise ValueError("recurrent.input_size must equal the number of features")
-        if self.task == "sentiment" and (not self.head or self.head[-1].out_features != 1):
+        if self.task == "sentiment" and (
+            not self.head
+            or self.head[-1].out_features != 1
+            or self.head[-1].activation != "sigmoid"
+        ):
             raise ValueError("a sentiment model ends in Dense(1, sigmoid)")
+        if self.task == "regression" and self.output_width != 1:
+            raise ValueError("a regression model predicts one value: its head must end in Dense(1)")
+        if self.labels is not None and len(self.labels) != 2:
+            raise ValueError("labels name the two classes: [negative, positive]")
         return self
+
+    @property
+    def output_width(self) -> int:
+        """How many numbers the network returns per input."""
+        return self.head[-1].out_features if self.head else self.recurrent.output_width
 
     @property
     def input_kind(self) -> Literal["text", "numbers"]:

@@ -28,32 +28,72 @@ WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
 
 
+WEIGHT_DTYPES = (torch.float32, torch.float64)
+
+
 def read_config(path: Path) -> ModelConfig:
     try:
         return ModelConfig.model_validate_json(path.read_bytes())
+    except FileNotFoundError as error:
+        raise ModelFormatError(f"{path} is missing") from error
+    except OSError as error:
+        raise ModelFormatError(f"{path} cannot be read: {error}") from error
     except ValidationError as error:
         raise ModelFormatError(f"{path} is not a valid model config: {error}") from error
 
 
 def build_network(config: ModelConfig, state: dict[str, torch.Tensor]) -> GateNet:
-    """A GateNet for `config` holding exactly the tensors in `state` (strict: no missing, no extra)."""
+    """A GateNet for `config` holding exactly the tensors in `state`: none missing, none extra."""
     network = GateNet(config)
     expected = network.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         raise ModelFormatError(
-            f"weights do not fit the config: missing {missing or 'none'}, unexpected {unexpected or 'none'}"
+            f"weights do not fit the config: missing {missing or 'none'}, "
+            f"unexpected {unexpected or 'none'}"
         )
     for name, tensor in state.items():
-        if tuple(tensor.shape) != tuple(expected[name].shape):
-            raise ModelFormatError(
-                f"weight {name} has shape {tuple(tensor.shape)}, the config needs {tuple(expected[name].shape)}"
-            )
-    dtype = state[next(iter(state))].dtype if state else torch.float32
+        _check_tensor(name, tensor, tuple(expected[name].shape))
+    dtypes = {tensor.dtype for tensor in state.values()}
+    if len(dtypes) > 1:
+        raise ModelFormatError(f"weights mix dtypes {sorted(map(str, dtypes))}; use one")
+    dtype = dtypes.pop() if dtypes else torch.float32
     network = network.to(dtype)
     network.load_state_dict(state, strict=True)
     return network.eval()
+
+
+def _check_tensor(name: str, tensor: torch.Tensor, shape: tuple[int, ...]) -> None:
+    if tuple(tensor.shape) != shape:
+        raise ModelFormatError(
+            f"weight {name} has shape {tuple(tensor.shape)}, the config needs {shape}"
+        )
+    if tensor.dtype not in WEIGHT_DTYPES:
+        raise ModelFormatError(
+            f"weight {name} is {tensor.dtype}; gatescope reads float32 or float64"
+        )
+    if not bool(torch.isfinite(tensor).all()):
+        raise ModelFormatError(f"weight {name} holds NaN or infinite values")
+
+
+def check_preprocessing(model: LoadedModel) -> None:
+    """The tokenizer must parse and every id it can produce must have an embedding row."""
+    if model.config.input_kind != "text":
+        return
+    try:
+        tokenizer = model.tokenizer
+    except (ValueError, TypeError, KeyError) as error:
+        raise ModelFormatError(
+            f"model {model.id}: its tokenizer cannot be read: {error}"
+        ) from error
+    embedding = model.config.embedding
+    assert embedding is not None
+    if tokenizer.vocab_size > embedding.num_embeddings:
+        raise ModelFormatError(
+            f"model {model.id}: the tokenizer produces ids up to {tokenizer.vocab_size - 1} but "
+            f"the embedding has only {embedding.num_embeddings} rows"
+        )
 
 
 def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
@@ -67,24 +107,34 @@ def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
     except Exception as error:  # safetensors raises its own error types for corrupt files
         raise ModelFormatError(f"{weights} is not a readable safetensors file: {error}") from error
     model = LoadedModel(config, build_network(config, state), source=source)
+    check_preprocessing(model)
     card = directory / CARD_FILE
-    model.card = card.read_text(encoding="utf-8") if card.is_file() else ""
+    try:
+        model.card = card.read_text(encoding="utf-8") if card.is_file() else ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelFormatError(f"{card} is not readable UTF-8 text: {error}") from error
     return model
 
 
 def save_model(network: GateNet, config: ModelConfig, card: str, directory: Path) -> Path:
     """Write a model directory atomically: all three files appear together or not at all."""
     directory = Path(directory)
+    state = {
+        name: tensor.detach().contiguous().cpu() for name, tensor in network.state_dict().items()
+    }
+    build_network(config, state)  # refuse to write a model that would not load
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; a model is for every reader
         (staging / CONFIG_FILE).write_text(
             json.dumps(config.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
         )
-        state = {name: tensor.detach().contiguous().cpu() for name, tensor in network.state_dict().items()}
         save_file(state, str(staging / WEIGHTS_FILE))
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        for name in (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE):
+            (staging / name).chmod(0o644)
         _replace_directory(staging, directory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -112,6 +162,14 @@ def model_directories(root: Path) -> Iterator[Path]:
             yield path
 
 
+def _load_named(directory: Path, source: str) -> LoadedModel:
+    """Load a registry entry, whose folder name is its id (what URLs name it by)."""
+    model = load_model(directory, source)
+    if model.id != directory.name:
+        raise ModelFormatError(f"{directory} holds model {model.id!r}; the folder must be named so")
+    return model
+
+
 class ModelRegistry:
     """Shipped models (loaded once) plus uploaded ones (re-scanned, so all workers agree)."""
 
@@ -120,7 +178,7 @@ class ModelRegistry:
         self.uploads_dir = Path(uploads_dir) if uploads_dir else None
         self._lock = threading.Lock()
         self.shipped: dict[str, LoadedModel] = {
-            path.name: load_model(path, "shipped") for path in model_directories(self.shipped_dir)
+            path.name: _load_named(path, "shipped") for path in model_directories(self.shipped_dir)
         }
         self._uploaded: dict[str, tuple[float, LoadedModel]] = {}
 
@@ -148,7 +206,7 @@ class ModelRegistry:
                     seen[path.name] = known
                     continue
                 try:
-                    seen[path.name] = (stamp, load_model(path, "uploaded"))
+                    seen[path.name] = (stamp, _load_named(path, "uploaded"))
                 except (ModelFormatError, OSError):
                     continue  # half-deleted or foreign directory: not a model
             self._uploaded = seen
