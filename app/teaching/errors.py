@@ -6,7 +6,7 @@ from __future__ import annotations
 class NotApplicable(ValueError):
     """The view does not apply to this model (e.g. padding for a numbers model).
 
-    `reason` is a stable key the pages translate ("padding-needs-text"); the message is a full
+    `reason` is a stable key the pages translate ("padding_needs_text"); the message is a full
     English sentence for the API's error body.
     """
 

@@ -74,7 +74,7 @@ def _text_spec(model: LoadedModel) -> TextPreprocessing:
     spec = model.config.preprocessing
     if not isinstance(spec, TextPreprocessing):
         raise NotApplicable(
-            "padding-needs-text",
+            "padding_needs_text",
             f"model {model.id} reads numbers, not sentences; padding and masking apply to text "
             "models only",
         )

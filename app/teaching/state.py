@@ -93,7 +93,7 @@ def state_study(
 def _require_numbers(model: LoadedModel) -> None:
     if model.config.input_kind != "numbers":
         raise NotApplicable(
-            "state-needs-numbers",
+            "state_needs_numbers",
             f"model {model.id} reads sentences; the stacking and carried-state view is for "
             "time-series models such as weather-gru and weather-lstm",
         )
@@ -102,14 +102,14 @@ def _require_numbers(model: LoadedModel) -> None:
 def _checked_split(steps: int, split: int | None) -> int:
     if steps < 2:
         raise NotApplicable(
-            "state-needs-two-steps",
+            "state_needs_two_steps",
             f"the input has {steps} step; cutting it in two needs at least 2",
         )
     if split is None:
         return steps // 2
     if not 1 <= split < steps:
         raise NotApplicable(
-            "state-bad-split",
+            "state_bad_split",
             f"split must be between 1 and {steps - 1} for {steps} steps, got {split}",
         )
     return split

@@ -105,4 +105,4 @@ def test_numbers_model_is_refused_with_a_reason(
 ) -> None:
     with pytest.raises(NotApplicable) as caught:
         padding_study(make_numbers_model("gru"), weather_rows)
-    assert caught.value.reason == "padding-needs-text"
+    assert caught.value.reason == "padding_needs_text"

@@ -98,7 +98,7 @@ def test_text_models_and_bad_splits_are_refused(
 ) -> None:
     with pytest.raises(NotApplicable, match="sentences") as caught:
         state_study(make_text_model("gru"), "good movie")
-    assert caught.value.reason == "state-needs-numbers"
+    assert caught.value.reason == "state_needs_numbers"
     model = make_numbers_model("gru")
     for split in (0, 6, -1):
         with pytest.raises(NotApplicable, match="split must be between 1 and 5"):
