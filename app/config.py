@@ -41,6 +41,17 @@ class Settings(BaseSettings):
         le=256,
         description="Intra-op threads per server process; requests already run side by side.",
     )
+    model_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads per server process that trace and predict; requests beyond queue.",
+    )
+    cache_bytes: int = Field(
+        default=64_000_000,
+        ge=0,
+        description="Bytes of rendered traces kept per process for repeated requests; 0: off.",
+    )
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
     gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
 

@@ -12,12 +12,17 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from app import __version__
 from app.api import router as api_router
+from app.api.adhoc import warm_up
+from app.api.cache import ResponseCache
 from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimitMiddleware
+from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.pages import router as pages_router
-from app.zoo import ModelRegistry
+from app.preprocessing.korean import get_kiwi
+from app.zoo import LoadedModel, ModelRegistry
+from app.zoo.spec import TextPreprocessing
 
 DESCRIPTION = """
 See inside recurrent networks: every gate of a trained RNN, LSTM or GRU, step by step.
@@ -38,14 +43,26 @@ OPENAPI_TAGS = [
 ]
 
 
+def _reads_morphemes(model: LoadedModel) -> bool:
+    spec = model.config.preprocessing
+    return isinstance(spec, TextPreprocessing) and spec.analyzer == "morpheme"
+
+
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start-up: cap torch's threads, load every model once."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         torch.set_num_threads(settings.torch_threads)
-        app.state.registry = ModelRegistry(settings.models_dir, settings.data_dir / "models")
+        registry = ModelRegistry(settings.models_dir, settings.data_dir / "models")
+        if any(_reads_morphemes(model) for model in registry.shipped.values()):
+            get_kiwi()  # about a second, paid here rather than by the first request
+        warm_up()
+        app.state.registry = registry
+        app.state.workers = ModelWorkers(settings.model_threads)
+        app.state.cache = ResponseCache(settings.cache_bytes)
         yield
+        app.state.workers.shutdown()
 
     return lifespan
 
@@ -78,7 +95,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,  # ReDoc needs a CDN script: off
     )
     app.state.settings = settings
-    app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     _add_middleware(app, settings)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

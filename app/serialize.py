@@ -130,8 +130,22 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
         "values": view.values,
         "scaled": _rounded_rows(view.scaled, precision),
         "layers": [layer_payload(layer, precision) for layer in view.layers],
-        "prediction": view.prediction,
-        "step_predictions": view.step_predictions,
+        "prediction": _rounded_prediction(view.prediction, precision),
+        "step_predictions": [_rounded_prediction(step, precision) for step in view.step_predictions]
+        if view.step_predictions is not None
+        else None,
+    }
+
+
+def _rounded_prediction(
+    prediction: dict[str, Any] | None, precision: int | None
+) -> dict[str, Any] | None:
+    """A prediction with its floats rounded like the trace (labels and units untouched)."""
+    if prediction is None or precision is None:
+        return prediction
+    return {
+        key: round(value, precision) if isinstance(value, float) else value
+        for key, value in prediction.items()
     }
 
 

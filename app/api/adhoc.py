@@ -11,12 +11,14 @@ from fastapi import APIRouter, Body
 from fastapi.responses import Response
 from torch import nn
 
-from app.api.deps import ExportDep, PrecisionDep, SettingsDep
+from app.api.cache import CacheDep, cache_key
+from app.api.deps import ExportDep, Gzip, GzipDep, PrecisionDep, SettingsDep
 from app.api.limits import check_adhoc
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, trace_response
 from app.api.schemas import AdhocTraceRequest, TraceResponse
+from app.api.workers import WorkersDep
 from app.recurrent import trace
-from app.serialize import view_of_trace
+from app.serialize import ExportFormat, view_of_trace
 
 router = APIRouter(tags=["ad-hoc networks"])
 
@@ -77,6 +79,12 @@ def seeded_module(
     return module.eval()
 
 
+def warm_up() -> None:
+    """Build and trace a tiny network once: torch's first meta-device build costs ~0.3 s."""
+    module = seeded_module("lstm", 1, 1, 1, False, "tanh", 0)
+    trace(module, torch.zeros(1, 1, 1))
+
+
 def module_for(request: AdhocTraceRequest) -> nn.RNNBase:
     return seeded_module(
         request.cell,
@@ -98,16 +106,34 @@ def module_for(request: AdhocTraceRequest) -> nn.RNNBase:
     "`seed` (the same in every process), run it on `input` and return the trace in the same "
     "layout as a model trace, without tokens or prediction: `values` holds the input.",
 )
-def trace_adhoc(
+async def trace_adhoc(
     body: Annotated[AdhocTraceRequest, Body(openapi_examples=ADHOC_EXAMPLES)],
     settings: SettingsDep,
     export: ExportDep,
     precision: PrecisionDep,
+    compression: GzipDep,
+    workers: WorkersDep,
+    cache: CacheDep,
 ) -> Response:
     check_adhoc(body, settings)
+    shape = (body.cell, body.input_size, body.hidden_size, body.num_layers, body.bidirectional)
+    key = cache_key(
+        "adhoc", *shape, body.nonlinearity, body.seed, export, precision, compression, body.input
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    response = await workers.run(adhoc_response, body, export, precision, compression)
+    cache.put(key, response)
+    return response
+
+
+def adhoc_response(
+    body: AdhocTraceRequest, export: ExportFormat, precision: int | None, compression: Gzip | None
+) -> Response:
+    """Build (or reuse) the seeded module, trace, render and compress, in a model worker."""
     rows = body.rows()
-    module = module_for(body)
     inputs = torch.tensor([rows], dtype=torch.float32)
-    traced = trace(module, inputs)
+    traced = trace(module_for(body), inputs)
     stem = f"adhoc-{body.cell}-seed{body.seed}"
-    return trace_response(view_of_trace(traced, rows), export, precision, stem)
+    return trace_response(view_of_trace(traced, rows), export, precision, stem, compression)

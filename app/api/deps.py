@@ -1,19 +1,35 @@
-"""Dependencies and their aliases: settings, registry, model (404 inside), token, export options."""
+"""Dependencies and their aliases: settings, registry, model (404 inside), token, export options.
+
+The cheap ones are `async def`: FastAPI runs a plain `def` dependency in the thread pool, and
+six thread hops per request cost more than the trace of a short sentence.
+"""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.serialize import ExportFormat
 from app.zoo import LoadedModel, ModelRegistry
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (create_app(settings); default get_settings()).
+
+    Read from app.state rather than overriding get_settings: with any dependency override in
+    place, FastAPI re-inspects every dependency's signature on every request.
+    """
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -21,7 +37,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_registry(request: Request) -> ModelRegistry:
+async def get_registry(request: Request) -> ModelRegistry:
     """The registry the lifespan loaded."""
     registry: ModelRegistry = request.app.state.registry
     return registry
@@ -30,14 +46,20 @@ def get_registry(request: Request) -> ModelRegistry:
 RegistryDep = Annotated[ModelRegistry, Depends(get_registry)]
 
 
-def get_model(
+async def get_model(
     model_id: Annotated[str, Path(description="A model id from GET /api/v1/models.")],
     registry: RegistryDep,
 ) -> LoadedModel:
-    """The model with this id, or a 404 naming the known ids."""
-    model = registry.get(model_id)
+    """The model with this id, or a 404 naming the known ids.
+
+    Shipped models are a dict lookup on the event loop; anything else may mean reading an
+    upload from disk, which runs in the thread pool.
+    """
+    model = registry.shipped.get(model_id)
     if model is None:
-        known = ", ".join(sorted(item.id for item in registry.all())) or "none"
+        model = await run_in_threadpool(registry.get, model_id)
+    if model is None:
+        known = await run_in_threadpool(_known_ids, registry)
         raise ApiError(
             404,
             ["path", "model_id"],
@@ -47,10 +69,14 @@ def get_model(
     return model
 
 
+def _known_ids(registry: ModelRegistry) -> str:
+    return ", ".join(sorted(item.id for item in registry.all())) or "none"
+
+
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
 
 
-def require_token(
+async def require_token(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -68,7 +94,7 @@ def require_token(
         )
 
 
-def get_export_format(
+async def get_export_format(
     request: Request,
     format: Annotated[
         Literal["json", "csv", "npz"] | None,
@@ -86,7 +112,7 @@ def get_export_format(
     return "json"
 
 
-def get_precision(
+async def get_precision(
     settings: SettingsDep,
     precision: Annotated[
         str | None,
@@ -104,3 +130,19 @@ def get_precision(
 
 ExportDep = Annotated[ExportFormat, Depends(get_export_format)]
 PrecisionDep = Annotated[int | None, Depends(get_precision)]
+
+
+class Gzip(NamedTuple):
+    """How to compress a response in its handler: zlib level, and the smallest body worth it."""
+
+    level: int
+    min_bytes: int
+
+
+async def get_gzip(request: Request, settings: SettingsDep) -> Gzip | None:
+    """Compression settings when the client accepts gzip, else None."""
+    accepted = request.headers.get("accept-encoding", "").lower()
+    return Gzip(settings.gzip_level, settings.gzip_min_bytes) if "gzip" in accepted else None
+
+
+GzipDep = Annotated[Gzip | None, Depends(get_gzip)]

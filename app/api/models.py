@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
-from app.api.deps import ExportDep, ModelDep, PrecisionDep, RegistryDep, SettingsDep
+from app.api.cache import CacheDep, cache_key
+from app.api.deps import (
+    ExportDep,
+    Gzip,
+    GzipDep,
+    ModelDep,
+    PrecisionDep,
+    RegistryDep,
+    SettingsDep,
+)
 from app.api.errors import NOT_FOUND_RESPONSE
 from app.api.limits import check_batch, check_input, check_trace_size, model_trace_size
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, json_response, trace_response
@@ -20,7 +29,9 @@ from app.api.schemas import (
     TraceRequest,
     TraceResponse,
 )
-from app.serialize import view_of_traced
+from app.api.workers import WorkersDep
+from app.config import Settings
+from app.serialize import ExportFormat, view_of_traced
 from app.zoo import LoadedModel
 from app.zoo.spec import NumbersPreprocessing, TextPreprocessing
 
@@ -119,17 +130,40 @@ def read_model(model: ModelDep) -> ModelDetail:
     "values as the network read them, the prediction, and the prediction after every step. "
     "Floats are rounded to `precision` decimals (`?precision=full` for all of them).",
 )
-def trace_model(
+async def trace_model(
     model: ModelDep,
     body: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
     settings: SettingsDep,
     export: ExportDep,
     precision: PrecisionDep,
+    compression: GzipDep,
+    workers: WorkersDep,
+    cache: CacheDep,
 ) -> Response:
     check_input(body.input, ["input"], settings)
     check_trace_size(model_trace_size(model, body.input), settings)
-    traced = model.run_trace(body.input, max_steps=settings.max_steps)
-    return trace_response(view_of_traced(model, traced), export, precision, model.id)
+    key = cache_key("model", model.id, export, precision, compression, body.input)
+    cached = cache.get(key, owner=model)
+    if cached is not None:
+        return cached
+    response = await workers.run(
+        traced_response, model, body.input, settings, export, precision, compression
+    )
+    cache.put(key, response, owner=model)
+    return response
+
+
+def traced_response(
+    model: LoadedModel,
+    raw: Any,
+    settings: Settings,
+    export: ExportFormat,
+    precision: int | None,
+    compression: Gzip | None,
+) -> Response:
+    """Trace, render and compress: all of it in a model worker thread."""
+    traced = model.run_trace(raw, max_steps=settings.max_steps)
+    return trace_response(view_of_traced(model, traced), export, precision, model.id, compression)
 
 
 @router.post(
@@ -140,11 +174,17 @@ def trace_model(
     description="The prediction for each input, in order: label and probability for sentiment, "
     "value in original units for regression. At most GATESCOPE_MAX_BATCH inputs.",
 )
-def predict(
+async def predict(
     model: ModelDep,
     body: Annotated[PredictRequest, Body(openapi_examples=PREDICT_EXAMPLES)],
     settings: SettingsDep,
+    workers: WorkersDep,
 ) -> Response:
     check_batch(body.inputs, settings)
-    predictions = model.predict(body.inputs, max_steps=settings.max_steps)
+    return await workers.run(predicted_response, model, body.inputs, settings)
+
+
+def predicted_response(model: LoadedModel, raws: list[Any], settings: Settings) -> Response:
+    """Predict every input in a model worker thread."""
+    predictions = model.predict(raws, max_steps=settings.max_steps)
     return json_response({"predictions": [item.as_dict() for item in predictions]})

@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
+from app.api.compress import gzip_bytes
+from app.api.deps import Gzip
 from app.serialize import MEDIA_TYPES, ExportFormat, TraceView, filename, render
 
 TRACE_CONTENT: dict[str, Any] = {
@@ -39,15 +41,25 @@ def json_response(payload: Any, status_code: int = 200) -> Response:
 
 
 def trace_response(
-    view: TraceView, export: ExportFormat, precision: int | None, stem: str
+    view: TraceView,
+    export: ExportFormat,
+    precision: int | None,
+    stem: str,
+    compression: Gzip | None = None,
 ) -> Response:
-    """A trace in the negotiated format, with a Content-Disposition filename."""
+    """A trace in the negotiated format, with a Content-Disposition filename.
+
+    With `compression` (the client accepts gzip), JSON and CSV are compressed right here, in the
+    handler's worker thread (large bodies on two threads: zlib releases the GIL), instead of by
+    GZipMiddleware on the event loop, which leaves a response with a Content-Encoding alone.
+    """
+    body = render(view, export, precision)
     disposition = "inline" if export == "json" else "attachment"
-    return Response(
-        render(view, export, precision),
-        media_type=MEDIA_TYPES[export],
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{filename(stem, export)}"',
-            "Vary": "Accept",
-        },
-    )
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{filename(stem, export)}"',
+        "Vary": "Accept, Accept-Encoding",
+    }
+    if compression is not None and export != "npz" and len(body) >= compression.min_bytes:
+        body = gzip_bytes(body, compression.level)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=MEDIA_TYPES[export], headers=headers)
