@@ -294,7 +294,7 @@ def _check_stack(recurrent: list[RecurrentLayer], dense: list[DenseLayer]) -> No
         )
         raise ModelImportError(
             "file",
-            f"the last recurrent layer {recurrent[-1].layer.label} has return_sequences=True, "
+            f"has return_sequences=True on its last recurrent layer {recurrent[-1].layer.label}, "
             f"{after}; gatescope's models read the final state (return_sequences=False on the "
             "last recurrent layer), as the class's models do.",
         )
@@ -303,8 +303,8 @@ def _check_stack(recurrent: list[RecurrentLayer], dense: list[DenseLayer]) -> No
         listed = "; ".join(item.describe() for item in recurrent)
         raise ModelImportError(
             "file",
-            f"the recurrent layers differ ({listed}). One PyTorch nn.RNN/nn.LSTM/nn.GRU stacks "
-            "layers only when they share the cell type, units, direction, use_bias and "
+            f"has recurrent layers that differ ({listed}). One PyTorch nn.RNN/nn.LSTM/nn.GRU "
+            "stacks layers only when they share the cell type, units, direction, use_bias and "
             "activation, so gatescope cannot import this stack.",
         )
 

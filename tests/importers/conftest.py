@@ -9,7 +9,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import torch
@@ -38,17 +37,3 @@ def one_torch_thread() -> Iterator[None]:
 def data_dir(tmp_path: Path) -> Path:
     """GATESCOPE_DATA_DIR of one test; uploads go to data_dir / "models"."""
     return tmp_path / "data"
-
-
-def save_both(model: Any, folder: Path, name: str) -> dict[str, Path]:
-    """The model saved as .keras and as legacy .h5."""
-    paths = {suffix: folder / f"{name}{suffix}" for suffix in (".keras", ".h5")}
-    for path in paths.values():
-        model.save(path)
-    return paths
-
-
-def stored_entries(data_dir: Path) -> list[str]:
-    """Everything under the uploads folder (hidden staging folders included)."""
-    root = data_dir / "models"
-    return sorted(path.name for path in root.iterdir()) if root.exists() else []

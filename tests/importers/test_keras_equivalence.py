@@ -17,7 +17,7 @@ import pytest
 
 from app.importers import import_model_file
 from app.zoo import LoadedModel
-from tests.importers.conftest import save_both
+from tests.importers.helpers import save_both
 from tests.importers.kerasmodels import (
     Case,
     notes_regressor,

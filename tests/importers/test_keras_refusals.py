@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.importers import ModelImportError, import_model_file
-from tests.importers.conftest import stored_entries
+from tests.importers.helpers import stored_entries
 from tests.importers.kerasmodels import FEATURES, MAXLEN, STEPS
 
 
@@ -54,14 +54,14 @@ REFUSED = [
         numbers(
             lambda L: L.GRU(50, return_sequences=True), lambda L: L.GRU(32), lambda L: L.Dense(1)
         ),
-        ["recurrent layers differ", "GRU 'gru' (50 units)", "GRU 'gru_1' (32 units)"],
+        ["recurrent layers that differ", "GRU 'gru' (50 units)", "GRU 'gru_1' (32 units)"],
         id="stacked-units-differ",
     ),
     pytest.param(
         numbers(
             lambda L: L.GRU(4, return_sequences=True), lambda L: L.LSTM(4), lambda L: L.Dense(1)
         ),
-        ["recurrent layers differ", "GRU 'gru'", "LSTM 'lstm'"],
+        ["recurrent layers that differ", "GRU 'gru'", "LSTM 'lstm'"],
         id="stacked-cells-differ",
     ),
     pytest.param(
@@ -81,7 +81,10 @@ REFUSED = [
     ),
     pytest.param(
         numbers(lambda L: L.GRU(4, return_sequences=True), lambda L: L.Dense(1)),
-        ["GRU 'gru' has return_sequences=True", "Dense 'dense' runs on every step"],
+        [
+            "return_sequences=True on its last recurrent layer GRU 'gru'",
+            "Dense 'dense' runs on every step",
+        ],
         id="last-return-sequences",
     ),
     pytest.param(

@@ -22,18 +22,8 @@ import torch
 
 from app.importers import ImportLimits, ModelImportError, import_model_bytes
 from tests.conftest import tiny_numbers_config
-from tests.importers.conftest import stored_entries
+from tests.importers.helpers import WritesMarker, stored_entries
 from tests.importers.kerasmodels import FEATURES, STEPS
-
-
-class WritesMarker:
-    """Unpickling this object would create a file: proof that code ran."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Path.write_text, (self.marker, "code ran during unpickling"))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from app.importers import ModelImportError, delete_model, import_model_bytes
 from app.importers.storage import id_from_filename, store_model, sweep_stale, uploads_dir
 from app.zoo import GateNet, ModelRegistry
 from tests.conftest import tiny_numbers_config
-from tests.importers.conftest import stored_entries
+from tests.importers.helpers import stored_entries
 
 
 def upload(data_dir: Path, filename: str = "weights.safetensors", **options: object) -> str:

@@ -15,7 +15,7 @@ from safetensors.torch import save as safetensors_bytes
 from app.importers import ModelImportError, import_model_bytes, import_model_file
 from app.zoo import GateNet, ModelConfig
 from tests.conftest import tiny_numbers_config, tiny_text_config
-from tests.importers.conftest import stored_entries
+from tests.importers.helpers import stored_entries
 
 
 def network_and_config(config: ModelConfig) -> tuple[GateNet, bytes]:

@@ -23,9 +23,8 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import LiveServer
-from tests.importers.conftest import stored_entries
+from tests.importers.helpers import WritesMarker, stored_entries
 from tests.importers.kerasmodels import Case, text_case
-from tests.importers.test_safety import WritesMarker
 
 UPLOAD_URL = "/api/v1/models"
 
