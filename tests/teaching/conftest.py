@@ -1,108 +1,13 @@
-"""Tiny, randomly initialised models of every cell, built in memory (no files, no training).
-
-Double precision, so comparisons with PyTorch's own modules can be tight.
-"""
+"""Fixtures of tiny in-memory models (see tiny_zoo)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
-import torch
+from teaching.tiny_zoo import WEATHER_ROWS, numbers_model, text_model
 
-from app.preprocessing import Tokenizer
-from app.zoo import GateNet, LoadedModel, ModelConfig
-from app.zoo.spec import (
-    DenseSpec,
-    EmbeddingSpec,
-    NumbersPreprocessing,
-    RecurrentSpec,
-    TextPreprocessing,
-)
-
-CORPUS = [
-    "the movie was good",
-    "the movie was bad",
-    "a truly great film",
-    "a boring and bad film",
-    "good acting great story",
-]
-FEATURES = ["temperature", "humidity", "wind", "pressure"]
-
-
-def tokenizer_json() -> dict[str, object]:
-    tokenizer = Tokenizer(oov_token="<OOV>")
-    tokenizer.fit_on_texts(CORPUS)
-    return json.loads(tokenizer.to_json())
-
-
-def text_model(
-    cell: str = "gru",
-    *,
-    padding: str = "pre",
-    mask_padding: bool = False,
-    maxlen: int = 8,
-    hidden: int = 5,
-    seed: int = 0,
-    model_id: str | None = None,
-) -> LoadedModel:
-    """An English sentiment model: Embedding(vocab, 6) -> cell(hidden) -> Dense(1, sigmoid)."""
-    tokenizer = tokenizer_json()
-    vocabulary = len(json.loads(tokenizer["config"]["word_index"])) + 1  # type: ignore[index]
-    config = ModelConfig(
-        id=model_id or f"tiny-en-{cell}",
-        title=f"tiny {cell}",
-        task="sentiment",
-        language="en",
-        embedding=EmbeddingSpec(num_embeddings=vocabulary, embedding_dim=6),
-        recurrent=RecurrentSpec(cell=cell, input_size=6, hidden_size=hidden),
-        head=[DenseSpec(out_features=1, activation="sigmoid")],
-        preprocessing=TextPreprocessing(
-            tokenizer=tokenizer, maxlen=maxlen, padding=padding, mask_padding=mask_padding
-        ),
-        labels=["negative", "positive"],
-    )
-    return _loaded(config, seed)
-
-
-def numbers_model(
-    cell: str = "gru", *, layers: int = 2, hidden: int = 4, seed: int = 0
-) -> LoadedModel:
-    """A weather-like regression: 4 features -> stacked cell -> Dense(6, relu) -> Dense(1)."""
-    config = ModelConfig(
-        id=f"tiny-weather-{cell}",
-        title=f"tiny weather {cell}",
-        task="regression",
-        recurrent=RecurrentSpec(cell=cell, input_size=4, hidden_size=hidden, num_layers=layers),
-        head=[DenseSpec(out_features=6, activation="relu"), DenseSpec(out_features=1)],
-        preprocessing=NumbersPreprocessing(
-            features=FEATURES,
-            seq_length=6,
-            scaler_min=[-10.0, 0.0, 0.0, 990.0],
-            scaler_max=[35.0, 100.0, 20.0, 1040.0],
-            target="temperature",
-            target_unit="°C",
-            target_min=-10.0,
-            target_max=35.0,
-        ),
-    )
-    return _loaded(config, seed)
-
-
-def _loaded(config: ModelConfig, seed: int) -> LoadedModel:
-    torch.manual_seed(seed)
-    return LoadedModel(config, GateNet(config).double())
-
-
-WEATHER_ROWS = [
-    [12.0, 60.0, 3.0, 1012.0],
-    [13.5, 58.0, 4.0, 1011.0],
-    [15.0, 55.0, 2.5, 1010.0],
-    [14.0, 62.0, 5.0, 1009.0],
-    [11.0, 70.0, 6.5, 1008.0],
-    [10.5, 75.0, 7.0, 1007.5],
-]
+from app.zoo import LoadedModel
 
 
 @pytest.fixture
