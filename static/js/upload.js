@@ -82,6 +82,7 @@ export class UploadForm {
     this.submit = byTestId("upload-submit");
     this.status = byTestId("upload-status");
     this.busy = false;
+    this.last = null; // the status shown, to re-render when the language changes
   }
 
   bind() {
@@ -99,7 +100,10 @@ export class UploadForm {
     this.drop.addEventListener("dragleave", () => this.drop.classList.remove("dragging"));
     this.drop.addEventListener("drop", (event) => this.onDrop(event));
     this.form.addEventListener("input", (event) => event.target.removeAttribute("aria-invalid"));
-    onLangChange(() => this.applyText());
+    onLangChange(() => {
+      this.applyText();
+      if (this.last) this.showMessage(...this.last);
+    });
     this.applyText();
     this.showFlash();
   }
@@ -151,11 +155,11 @@ export class UploadForm {
     if (this.busy) return;
     if (!this.file.files.length) {
       this.file.setAttribute("aria-invalid", "true");
-      this.showMessage(t("upload.need.file"), [], true);
+      this.showMessage("upload.need.file", {}, [], true);
       return;
     }
     this.setBusy(true);
-    this.showMessage(t("upload.sending"), [], false);
+    this.showMessage("upload.sending", {}, [], false);
     try {
       const response = await send(this.formData());
       const payload = await response.json().catch(() => null);
@@ -163,10 +167,10 @@ export class UploadForm {
         this.showFailure(response.status, payload);
         return;
       }
-      this.showMessage(t("upload.done", { title: payload.title, id: payload.id }), [], false);
+      this.showMessage("upload.done", { title: payload.title, id: payload.id }, [], false);
       announceModel(payload);
     } catch (error) {
-      this.showMessage(t("upload.offline"), [String(error?.message || error)], true);
+      this.showMessage("upload.offline", {}, [String(error?.message || error)], true);
     } finally {
       this.setBusy(false);
     }
@@ -180,11 +184,14 @@ export class UploadForm {
     }
     const lines = problems.map((problem) => problem.msg ?? String(problem));
     if (!lines.length) lines.push(payload?.message ?? `HTTP ${status}`);
-    if (status === 401) lines.unshift(t("upload.token"));
-    this.showMessage(t("upload.failed"), lines, true);
+    const headline = status === 401 ? "upload.token" : "upload.failed";
+    this.showMessage(headline, {}, lines, true);
   }
 
-  showMessage(headline, lines, failed) {
+  /** The status line (a TEXT key and its params, kept to re-render in another language). */
+  showMessage(key, params, lines, failed) {
+    this.last = [key, params, lines, failed];
+    const headline = t(key, params);
     this.status.classList.toggle("failed", failed);
     const list = document.createElement("ul");
     for (const line of lines) {
@@ -215,7 +222,7 @@ export class UploadForm {
     }
     if (!flash?.id) return;
     this.panel.open = true;
-    this.showMessage(t("upload.done", { title: flash.title, id: flash.id }), [], false);
+    this.showMessage("upload.done", { title: flash.title, id: flash.id }, [], false);
   }
 }
 
