@@ -43,6 +43,7 @@ __all__ = [
 Reader = Callable[[bytes, str, "dict[str, Any] | None", ImportLimits], Converted]
 SUPPORTED_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pt", ".pth", ".bin", ".zip")
 MAX_COMPANION_BYTES = 50_000_000
+MAX_ID_ATTEMPTS = 3
 
 
 def import_model_file(
@@ -117,11 +118,18 @@ def import_model_bytes(
         companion=_json_object(config, "config") if config is not None else None,
     )
     converted = _reader(data, filename)(data, filename, options.companion, limits)
-    final_id = chosen_id or free_id(_default_id(converted, filename), data_dir, reserved_ids)
-    spec = model_config(converted, options, final_id)
-    network = checked_network(spec, converted, limits)
-    directory = store_model(network, spec, model_card(spec, converted, filename), data_dir)
-    return load_model(directory, source="uploaded")
+    for attempt in range(MAX_ID_ATTEMPTS):
+        final_id = chosen_id or free_id(_default_id(converted, filename), data_dir, reserved_ids)
+        spec = model_config(converted, options, final_id)
+        network = checked_network(spec, converted, limits)
+        try:
+            directory = store_model(network, spec, model_card(spec, converted, filename), data_dir)
+        except ModelImportError as error:
+            if chosen_id or error.status_code != 409 or attempt == MAX_ID_ATTEMPTS - 1:
+                raise
+            continue  # another upload took the derived id meanwhile: take the next one
+        return load_model(directory, source="uploaded")
+    raise AssertionError("unreachable")
 
 
 def _default_id(converted: Converted, filename: str) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import socket
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -263,14 +266,24 @@ def statuses_by_worker(
     return seen
 
 
-@pytest.mark.slow
-def test_upload_through_one_worker_is_served_and_deleted_by_all(
+@pytest.fixture(scope="module")
+def two_workers(
     start_server: Callable[..., LiveServer],
     tiny_models_dir: Path,
-    classifier: tuple[Case, bytes],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[LiveServer, Path]:
+    """A real server with two workers, and the TMPDIR its multipart parsing would spill into."""
+    spill = tmp_path_factory.mktemp("server-tmp")
+    env = {"GATESCOPE_MODELS_DIR": str(tiny_models_dir), "TMPDIR": str(spill)}
+    return start_server(env, workers=2), spill
+
+
+@pytest.mark.slow
+def test_upload_through_one_worker_is_served_and_deleted_by_all(
+    two_workers: tuple[LiveServer, Path], classifier: tuple[Case, bytes]
 ) -> None:
     case, model = classifier
-    server = start_server({"GATESCOPE_MODELS_DIR": str(tiny_models_dir)}, workers=2)
+    server, _ = two_workers
     pids = worker_pids(server)
 
     created = httpx.post(
@@ -290,3 +303,47 @@ def test_upload_through_one_worker_is_served_and_deleted_by_all(
     assert deleted.status_code == 204
     assert None not in after and len(after) == 2, f"two workers should answer: {after}"
     assert all(status == 404 for statuses in after.values() for status in statuses), after
+
+
+@pytest.mark.slow
+def test_interrupted_upload_leaves_nothing_behind(two_workers: tuple[LiveServer, Path]) -> None:
+    server, spill = two_workers
+    port = int(server.url.rsplit(":", 1)[1])
+    boundary = "gatescope-test-boundary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="half.keras"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(
+            (
+                f"POST {UPLOAD_URL} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                "Content-Length: 8000000\r\n\r\n"
+            ).encode()
+            + head
+        )
+        for _ in range(3):
+            connection.sendall(b"PK" + bytes(1_000_000))  # past the in-memory spool size
+    # The client is gone mid-body; give the worker a moment to drop what it received.
+    deadline = time.monotonic() + 5
+    while list(spill.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stored_entries(server.data_dir) == []
+    assert list(spill.iterdir()) == []
+    assert httpx.get(f"{server.url}{UPLOAD_URL}", timeout=10).status_code == 200
+
+
+def test_a_refused_upload_leaves_no_temporary_files(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+
+    response = client.post(UPLOAD_URL, files={"file": ("big.keras", b"PK" + bytes(3_000_000))})
+
+    assert response.status_code == 422
+    assert list(spill.iterdir()) == []
+    assert stored_entries(tmp_path / "data") == []
