@@ -110,6 +110,8 @@ def error_item(loc: Loc, msg: str, type_: str) -> dict[str, Any]:
     "must be a number" -> "input[2] must be a number"; pydantic's "Input should be ..." ->
     "input[2]: Input should be ...".
     """
+    loc = [_printable(part) if isinstance(part, str) else part for part in loc]
+    msg = _printable(msg)
     path = field_path(loc)
     if not path or msg.startswith(path):
         sentence = msg
@@ -128,6 +130,11 @@ def error_response(
     return Response(
         orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
     )
+
+
+def _printable(text: str) -> str:
+    """Text safe to put in a UTF-8 response: lone surrogates (from JSON escapes) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def parse_field(field: str) -> list[str | int]:

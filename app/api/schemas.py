@@ -127,11 +127,24 @@ def raise_problems(value: Any, problems: list[Problem]) -> None:
         raise ValidationError.from_exception_data("input", details)
 
 
+def is_utf8(text: str) -> bool:
+    """False for strings with lone surrogates, which JSON escapes allow and UTF-8 cannot hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_model_input(value: Any) -> str | list[Any]:
     """A sentence (non-blank string) or a list of numeric steps; anything else is refused."""
     if isinstance(value, str):
         if not value.strip():
             raise PydanticCustomError("blank_text", "is empty or only whitespace: type a sentence")
+        if not is_utf8(value):
+            raise PydanticCustomError(
+                "unicode_error", "holds a lone surrogate escape (\\ud800-\\udfff): not text"
+            )
         return value
     if isinstance(value, list):
         raise_problems(value, steps_problems(value))

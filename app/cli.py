@@ -1,0 +1,311 @@
+"""The `gatescope` command: serve | trace | models | train | bench | import.
+
+Heavy modules (uvicorn, training, the benches, importers) are imported inside their commands, so
+`gatescope --help` and argument errors stay instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from app.config import PROJECT_ROOT, Settings
+
+Handler = Callable[[argparse.Namespace], int]
+EXIT_USAGE = 2
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    _console(stderr=True).print(f"[red]error:[/] {message}")
+    return code
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with --models-dir / --data-dir applied on top."""
+    overrides: dict[str, Any] = {}
+    if getattr(args, "models_dir", None):
+        overrides["models_dir"] = Path(args.models_dir)
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+# -- serve ------------------------------------------------------------------------------------
+
+
+def serve_environment(args: argparse.Namespace) -> dict[str, str]:
+    """GATESCOPE_* variables for --models-dir / --data-dir, so every worker reads the same."""
+    env: dict[str, str] = {}
+    if args.models_dir:
+        env["GATESCOPE_MODELS_DIR"] = str(Path(args.models_dir).resolve())
+    if args.data_dir:
+        env["GATESCOPE_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    return env
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run uvicorn on app.main:app with the requested workers."""
+    import uvicorn
+
+    os.environ.update(serve_environment(args))
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=False,
+    )
+    return 0
+
+
+# -- trace ------------------------------------------------------------------------------------
+
+
+def parse_numbers(text: str, width: int) -> Any:
+    """Numbers from the command line: JSON (`[[1, 2], [3, 4]]`) or `1,2;3,4` (steps by `;`).
+
+    Without `;`, a one-feature model reads `1,2,3` as three steps; wider models as one step.
+    """
+    text = text.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    if ";" in text or width != 1:
+        return [[_number(value) for value in step.split(",")] for step in text.split(";")]
+    return [_number(value) for value in text.split(",")]
+
+
+def _number(text: str) -> float | str:
+    """A float, or the text itself so validation can name it."""
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Trace one input through a model and write JSON, CSV or npz."""
+    from pydantic import ValidationError
+
+    from app.api.errors import validation_items
+    from app.api.schemas import TraceRequest
+    from app.serialize import render, view_of_traced
+    from app.zoo import InputError, ModelRegistry
+
+    if args.format == "npz" and not args.output:
+        return _fail("--format npz writes binary: give a file with -o", EXIT_USAGE)
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir, settings.data_dir / "models").get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}")
+    try:
+        raw = _trace_input(args.input, model)
+        request = TraceRequest.model_validate({"input": raw})
+        traced = model.run_trace(request.input, max_steps=settings.max_steps)
+    except ValidationError as error:
+        return _fail("; ".join(item["msg"] for item in validation_items(error.errors())))
+    except (InputError, json.JSONDecodeError) as error:
+        return _fail(str(error))
+    precision = settings.precision if args.precision is None else _precision(args.precision)
+    data = render(view_of_traced(model, traced), args.format, precision)
+    _write(data, args.output)
+    return 0
+
+
+def _trace_input(text: str, model: Any) -> Any:
+    spec = model.config.preprocessing
+    if model.config.input_kind == "text":
+        return text
+    return parse_numbers(text, len(spec.features))
+
+
+def _precision(text: str) -> int | None:
+    return None if text == "full" else int(text)
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output and output != "-":
+        Path(output).write_bytes(data)
+        return
+    sys.stdout.buffer.write(data)
+    if not data.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+
+
+def _precision_argument(text: str) -> str:
+    if text == "full" or (text.isdigit() and int(text) <= 17):
+        return text
+    raise argparse.ArgumentTypeError("must be 0-17 or 'full'")
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+def models_table(rows: Sequence[dict[str, Any]]) -> Table:
+    """The model summaries as a rich table."""
+    table = Table(title="gatescope models")
+    columns = ["id", "cell", "task", "language", "input", "steps", "hidden", "layers", "params"]
+    for name in columns:
+        table.add_column(
+            name, justify="right" if name in {"steps", "hidden", "layers", "params"} else "left"
+        )
+    for row in rows:
+        layers = f"{row['num_layers']}{' x2' if row['bidirectional'] else ''}"
+        table.add_row(
+            row["id"],
+            row["cell"],
+            row["task"],
+            row["language"] or "-",
+            row["input_kind"],
+            str(row["seq_length"]),
+            str(row["hidden_size"]),
+            layers,
+            f"{row['parameters']:,}",
+        )
+    return table
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """List the models the server would serve."""
+    from app.api.models import summary_of
+    from app.zoo import ModelRegistry
+
+    settings = _settings(args)
+    registry = ModelRegistry(settings.models_dir, settings.data_dir / "models")
+    rows = [summary_of(model) for model in registry.all()]
+    if args.json:
+        _write(json.dumps(rows, ensure_ascii=False, indent=2).encode(), None)
+    else:
+        _console().print(models_table(rows))
+    return 0
+
+
+# -- train, bench, import ---------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a shipped model from its recipe (app.zoo.train)."""
+    from app.zoo.train import train
+
+    report = train(args.id, Path(args.data), Path(args.out), limit=args.limit, epochs=args.epochs)
+    metrics = ", ".join(f"{name} {value:.4f}" for name, value in report.metrics.items())
+    _console().print(f"wrote {report.directory} in {report.seconds:.1f} s ({metrics})")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The tracer bench, or with --api the HTTP bench on a real uvicorn."""
+    if args.api:
+        from app.apibench import bench_api, render_api_table
+
+        rows = bench_api(model=args.model, requests=args.requests, clients=args.clients)
+        _console().print(render_api_table(rows))
+        return 0 if all(row.meets_goal for row in rows) else 1
+    from app.bench import bench_tracer, render_bench_table
+
+    _console().print(render_bench_table(bench_tracer()))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a Keras or PyTorch model file as an uploaded model (app.importers)."""
+    from app.importers import ModelImportError, import_model_file
+    from app.zoo import ModelRegistry
+
+    settings = _settings(args)
+    shipped = ModelRegistry(settings.models_dir).shipped
+    try:
+        model = import_model_file(
+            Path(args.file),
+            tokenizer=Path(args.tokenizer) if args.tokenizer else None,
+            model_id=args.id,
+            data_dir=settings.data_dir,
+            reserved_ids=set(shipped),
+        )
+    except ModelImportError as error:
+        return _fail(f"{error.field}: {error.message}")
+    _console().print(f"imported [bold]{model.id}[/] ({model.config.recurrent.cell})")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def _add_dirs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models-dir", help="shipped models (default: GATESCOPE_MODELS_DIR)")
+    parser.add_argument("--data-dir", help="uploads and data (default: GATESCOPE_DATA_DIR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand with its options; each sets `handler`."""
+    parser = argparse.ArgumentParser(prog="gatescope", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    _add_dirs(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    trace = commands.add_parser("trace", help="trace one input through a model")
+    trace.add_argument("model", help="a model id (see `gatescope models`)")
+    trace.add_argument("input", help='the text, or numbers: JSON or "1,2;3,4" (steps by ;)')
+    trace.add_argument("--format", choices=["json", "csv", "npz"], default="json")
+    trace.add_argument("-o", "--output", help="write here instead of stdout (needed for npz)")
+    trace.add_argument("--precision", type=_precision_argument, help="decimals (0-17) or full")
+    _add_dirs(trace)
+    trace.set_defaults(handler=cmd_trace)
+
+    models = commands.add_parser("models", help="list the models")
+    models.add_argument("--json", action="store_true", help="JSON instead of a table")
+    _add_dirs(models)
+    models.set_defaults(handler=cmd_models)
+
+    train = commands.add_parser("train", help="train a shipped model from its recipe")
+    train.add_argument("id", help="a shipped model id, e.g. sentiment-ko-gru")
+    train.add_argument("--data", default=str(PROJECT_ROOT.parent / "shared" / "data"))
+    train.add_argument("--out", default=str(PROJECT_ROOT / "models"))
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--limit", type=int, help="cap the rows (quick runs)")
+    train.set_defaults(handler=cmd_train)
+
+    bench = commands.add_parser("bench", help="benchmark the tracer (or the API with --api)")
+    bench.add_argument("--api", action="store_true", help="benchmark the HTTP API instead")
+    bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
+    bench.add_argument("--requests", type=int, default=300, help="sequential requests timed")
+    bench.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    bench.set_defaults(handler=cmd_bench)
+
+    importer = commands.add_parser("import", help="import a Keras or PyTorch model file")
+    importer.add_argument("file", help=".keras, .h5, .safetensors, .pt or .zip")
+    importer.add_argument("--tokenizer", help="Keras tokenizer JSON (text models)")
+    importer.add_argument("--id", help="the new model's id (default: from the file name)")
+    _add_dirs(importer)
+    importer.set_defaults(handler=cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `gatescope` console script."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

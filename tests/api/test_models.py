@@ -1,0 +1,115 @@
+"""GET /api/v1/models and /api/v1/models/{id}; /healthz."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.schemas import ModelDetail, ModelList
+
+TINY_IDS = ["tiny-numbers-lstm", "tiny-series-birnn", "tiny-text-bilstm", "tiny-text-gru"]
+SHIPPED_IDS = {
+    "sentiment-ko-gru",
+    "sentiment-ko-lstm",
+    "sentiment-en-gru",
+    "sentiment-en-lstm",
+    "sentiment-en-rnn",
+    "weather-gru",
+    "weather-lstm",
+}
+
+
+def test_healthz_answers_ok_with_the_model_count(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "models": 4}
+
+
+def test_models_lists_every_model_with_its_summary(client: TestClient) -> None:
+    response = client.get("/api/v1/models")
+    assert response.status_code == 200
+    listing = ModelList.model_validate(response.json())
+    assert listing.count == 4
+    assert sorted(model.id for model in listing.data) == TINY_IDS
+    text = next(model for model in listing.data if model.id == "tiny-text-gru")
+    assert text.model_dump() == {
+        "id": "tiny-text-gru",
+        "title": "Tiny GRU sentiment",
+        "source": "shipped",
+        "cell": "gru",
+        "task": "sentiment",
+        "language": "en",
+        "input_kind": "text",
+        "features": None,
+        "seq_length": 6,
+        "hidden_size": 3,
+        "num_layers": 1,
+        "bidirectional": False,
+        "parameters": text.parameters,
+    }
+    numbers = next(model for model in listing.data if model.id == "tiny-numbers-lstm")
+    assert numbers.features == ["temperature", "pressure"]
+    assert (numbers.input_kind, numbers.seq_length, numbers.language) == ("numbers", 4, None)
+    assert (numbers.num_layers, numbers.task) == (2, "regression")
+
+
+def test_model_detail_adds_parameter_counts_card_and_examples(
+    client: TestClient, model_of: object
+) -> None:
+    response = client.get("/api/v1/models/tiny-text-gru")
+    assert response.status_code == 200
+    detail = ModelDetail.model_validate(response.json())
+    assert [count.name for count in detail.parameter_counts] == [
+        "Embedding",
+        "GRU layer 1",
+        "Dense 1",
+    ]
+    # GRU: 3 gates x (input 4 + hidden 3 + 2 biases) x 3 units.
+    assert detail.parameter_counts[1].parameters == 3 * 3 * (4 + 3 + 2)
+    assert sum(count.parameters for count in detail.parameter_counts) == detail.parameters
+    assert detail.card.startswith("# Tiny GRU sentiment")
+    assert detail.examples == ["a great film"]
+    assert detail.labels == ["negative", "positive"]
+
+
+def test_model_detail_of_a_regression_names_its_target(client: TestClient) -> None:
+    detail = client.get("/api/v1/models/tiny-numbers-lstm").json()
+    assert (detail["target"], detail["target_unit"]) == ("temperature", "°C")
+    assert [count["name"] for count in detail["parameter_counts"]] == [
+        "LSTM layer 1",
+        "LSTM layer 2",
+        "Dense 1",
+    ]
+
+
+def test_unknown_model_is_a_404_naming_the_known_ones(client: TestClient) -> None:
+    response = client.get("/api/v1/models/no-such-model")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["detail"][0]["loc"] == ["path", "model_id"]
+    assert body["detail"][0]["type"] == "not_found"
+    assert "'no-such-model' is not a known model" in body["message"]
+    assert "tiny-text-gru" in body["message"]
+
+
+@pytest.mark.parametrize("verb", ["trace", "predict"])
+def test_unknown_model_is_a_404_for_trace_and_predict(client: TestClient, verb: str) -> None:
+    body = {"input": "x"} if verb == "trace" else {"inputs": ["x"]}
+    response = client.post(f"/api/v1/models/nope/{verb}", json=body)
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["field"] == "model_id"
+
+
+def test_shipped_models_are_all_served_with_lstm_bigger_than_gru(shipped: httpx.Client) -> None:
+    listing = shipped.get("/api/v1/models").json()
+    ids = {model["id"] for model in listing["data"]}
+    assert SHIPPED_IDS <= ids
+    sizes = {
+        model_id: shipped.get(f"/api/v1/models/{model_id}").json()["parameter_counts"]
+        for model_id in ("sentiment-ko-gru", "sentiment-ko-lstm")
+    }
+    gru_layer = next(c for c in sizes["sentiment-ko-gru"] if c["name"].startswith("GRU"))
+    lstm_layer = next(c for c in sizes["sentiment-ko-lstm"] if c["name"].startswith("LSTM"))
+    # Same sizes: an LSTM layer has 4 blocks of weights where a GRU has 3.
+    assert lstm_layer["parameters"] * 3 == gru_layer["parameters"] * 4
