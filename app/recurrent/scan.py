@@ -3,8 +3,9 @@
 The LSTM cell state is the one quantity a trace cannot read off the native kernel, and its
 recurrence c_t = f_t * c_{t-1} + i_t * g_t is linear in c. A plain loop costs one Python-level
 tensor operation per step, which dominates the trace of a small or long sequence; the chunked
-scan below needs about 2 * sqrt(steps) operations and uses only multiplications and additions
-(no logarithms or divisions), so its rounding stays that of an ordinary loop.
+scan below needs about 3.5 * sqrt(steps) operations and uses only multiplications and additions
+(no logarithms or divisions): inside a chunk it is exactly the loop, and only the state entering
+each chunk is reached by a different (equally short) sum.
 """
 
 from __future__ import annotations
@@ -19,21 +20,19 @@ def linear_scan(decay: Tensor, drive: Tensor, start: Tensor) -> Tensor:
     """s_t = decay_t * s_{t-1} + drive_t for every step, with s_{-1} = start.
 
     ``decay`` and ``drive`` are (batch, steps, units), ``start`` is (batch, units); returns
-    (batch, steps, units). The steps are cut into chunks of about sqrt(steps): each chunk is
-    first scanned from zero (all chunks side by side), then the states entering the chunks are
-    chained, and each step adds what survives of its chunk's entering state.
+    (batch, steps, units). The steps are cut into chunks of about sqrt(steps / 3), and every loop
+    below runs over all chunks side by side: first each chunk is summarised (its end state from
+    zero, and the product of its decays), then the states entering the chunks are chained, and
+    finally each chunk is run again from its entering state, in plain step order.
     """
     steps = decay.shape[1]
-    size = max(1, math.isqrt(steps))
+    size = max(1, math.isqrt(steps // 3))
     chunks = -(-steps // size)
-    decay = _pad_steps(decay, chunks * size, fill=1.0).unflatten(1, (chunks, size))
-    drive = _pad_steps(drive, chunks * size, fill=0.0).unflatten(1, (chunks, size))
-    local = _scan_from_zero(decay, drive)
-    # kept[:, j, k] = decay of steps 0..k of chunk j: how much of the entering state survives.
-    kept = decay.cumprod(dim=2)
-    entering = _entering_states(local[:, :, -1], kept[:, :, -1], start)
-    states = torch.addcmul(local, kept, entering.unsqueeze(2))
-    return states.flatten(1, 2)[:, :steps]
+    decays = _pad_steps(decay, chunks * size, fill=1.0).unflatten(1, (chunks, size)).unbind(2)
+    drives = _pad_steps(drive, chunks * size, fill=0.0).unflatten(1, (chunks, size)).unbind(2)
+    ends, kept = _chunk_summaries(decays, drives)
+    entering = _entering_states(ends, kept, start)
+    return _scan_from(entering, decays, drives).flatten(1, 2)[:, :steps]
 
 
 def _pad_steps(values: Tensor, steps: int, fill: float) -> Tensor:
@@ -45,32 +44,40 @@ def _pad_steps(values: Tensor, steps: int, fill: float) -> Tensor:
     return torch.cat([values, values.new_full(shape, fill)], dim=1)
 
 
-def _scan_from_zero(decay: Tensor, drive: Tensor) -> Tensor:
-    """The recurrence inside every chunk at once, each chunk starting from a zero state.
-
-    Tensors are (batch, chunks, size, units); the loop runs over the ``size`` positions.
-    A list and one stack (rather than writes into a preallocated tensor) keep autograd working.
-    """
-    decays, drives = decay.unbind(2), drive.unbind(2)
-    running = drives[0]
-    states = [running]
+def _chunk_summaries(
+    decays: tuple[Tensor, ...], drives: tuple[Tensor, ...]
+) -> tuple[Tensor, Tensor]:
+    """Per chunk, (batch, chunks, units): the end state from a zero start, and how much of an
+    entering state survives the chunk (the product of its decays)."""
+    end, kept = drives[0], decays[0]
     for decay_k, drive_k in zip(decays[1:], drives[1:], strict=True):
-        running = torch.addcmul(drive_k, decay_k, running)
-        states.append(running)
-    return torch.stack(states, dim=2)
+        end = torch.addcmul(drive_k, decay_k, end)
+        kept = kept * decay_k
+    return end, kept
 
 
-def _entering_states(chunk_ends: Tensor, chunk_kept: Tensor, start: Tensor) -> Tensor:
-    """The state entering each chunk, (batch, chunks, units), chained from ``start``.
-
-    A chunk's end state is its zero-start end value plus what survives of its entering state.
-    """
+def _entering_states(ends: Tensor, kept: Tensor, start: Tensor) -> Tensor:
+    """The state entering each chunk, (batch, chunks, units), chained from ``start``: a chunk's
+    true end state is its zero-start end plus what survives of its entering state."""
     running = start
     states = [running]
-    for end_j, kept_j in zip(chunk_ends.unbind(1)[:-1], chunk_kept.unbind(1)[:-1], strict=True):
+    for end_j, kept_j in zip(ends.unbind(1)[:-1], kept.unbind(1)[:-1], strict=True):
         running = torch.addcmul(end_j, kept_j, running)
         states.append(running)
     return torch.stack(states, dim=1)
+
+
+def _scan_from(entering: Tensor, decays: tuple[Tensor, ...], drives: tuple[Tensor, ...]) -> Tensor:
+    """Every chunk run from its entering state: (batch, chunks, size, units).
+
+    A list and one stack (rather than writes into a preallocated tensor) keep autograd working.
+    """
+    running = entering
+    states = []
+    for decay_k, drive_k in zip(decays, drives, strict=True):
+        running = torch.addcmul(drive_k, decay_k, running)
+        states.append(running)
+    return torch.stack(states, dim=2)
 
 
 def reverse_steps(values: Tensor, lengths: Tensor) -> Tensor:

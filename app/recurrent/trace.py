@@ -27,11 +27,9 @@ from app.recurrent.cells import (
     GATE_NAMES,
     CellKind,
     DirectionWeights,
-    affine,
     gru_gates,
     lstm_cell_states,
     lstm_gates,
-    lstm_preactivations,
 )
 
 Direction = Literal["forward", "backward"]
@@ -158,9 +156,9 @@ def _trace(
     h0, c0 = _initial_states(module, kind, initial_state, batched, x)
     packed = lengths is not None
     device_lengths = step_lengths.to(x.device)
-    present = torch.arange(steps, device=x.device).unsqueeze(0) < device_lengths.unsqueeze(1)
     # Only a batch with a sequence shorter than the rest has absent steps to blank out.
-    ragged = bool((step_lengths < steps).any())
+    ragged = packed and bool((step_lengths < steps).any())
+    present = _present_steps(device_lengths, steps) if ragged else x.new_ones(batch, steps).bool()
     directions = _directions(module)
 
     layers: list[LayerTrace] = []
@@ -259,6 +257,11 @@ def _step_lengths(
     if bool((result < 1).any()) or bool((result > steps).any()):
         raise ValueError(f"every length must be between 1 and {steps}, got {result.tolist()}")
     return result
+
+
+def _present_steps(lengths: Tensor, steps: int) -> Tensor:
+    """(batch, steps): True at each sequence's steps, False past its end."""
+    return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
 
 def _directions(module: nn.RNNBase) -> tuple[Direction, ...]:
@@ -471,12 +474,10 @@ def _trace_direction(
         h_prev = _previous_hidden(hidden, h0, lengths, reverse, ragged)
         if kind == "lstm":
             assert c0 is not None
-            gates = lstm_gates(lstm_preactivations(layer_input, h_prev, weights))
+            gates = lstm_gates(layer_input, h_prev, weights)
             cell = lstm_cell_states(gates, c0, lengths, reverse)
         else:
-            x_part = affine(layer_input, weights.weight_ih, weights.bias_ih)
-            h_part = affine(h_prev, weights.weight_hh, weights.bias_hh)
-            gates = gru_gates(x_part, h_part)
+            gates = gru_gates(layer_input, h_prev, weights)
     if ragged:
         gates = {name: _blank_absent(value, present) for name, value in gates.items()}
         hidden = _blank_absent(hidden, present)

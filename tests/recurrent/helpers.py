@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+
+from app.recurrent import cells
 
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
 PROJECTION_WARNING = "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
@@ -126,3 +130,18 @@ def assert_same_state(
     else:
         assert isinstance(actual, Tensor)
         assert_close(actual, expected, tolerance, "final h")
+
+
+GATE_PATHS = ("fused", "portable")
+
+
+@contextlib.contextmanager
+def gate_path(path: str) -> Iterator[None]:
+    """Force the tracer's gate products through oneDNN ("fused", whatever the size: tests use
+    tiny modules) or through the portable torch path, restoring the defaults after."""
+    saved = (cells.use_onednn, cells._FUSED_MIN_MACS)
+    cells.use_onednn, cells._FUSED_MIN_MACS = (path == "fused"), 0
+    try:
+        yield
+    finally:
+        cells.use_onednn, cells._FUSED_MIN_MACS = saved

@@ -7,6 +7,7 @@ the module, every gate, hidden and cell state against tests/recurrent/reference.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import pytest
 import torch
@@ -17,12 +18,14 @@ from torch import Tensor, nn
 from app.recurrent import trace
 
 from .helpers import (
+    GATE_PATHS,
     PROJECTION_WARNING,
     TOLERANCE,
     Case,
     assert_close,
     assert_same_output,
     assert_same_state,
+    gate_path,
     make_inputs,
     make_module,
     make_state,
@@ -137,8 +140,15 @@ CASES = [Case(cell=cell, **variant) for cell in CELLS for variant in VARIANTS] +
 ]
 
 
+@pytest.fixture(params=GATE_PATHS)
+def path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Both ways of computing the gates: oneDNN products with fused activations, and portable."""
+    with gate_path(request.param):
+        yield request.param
+
+
 @pytest.mark.parametrize("case", [pytest.param(case, id=case_id(case)) for case in CASES])
-def test_trace_matches_module_and_reference(case: Case) -> None:
+def test_trace_matches_module_and_reference(case: Case, path: str) -> None:
     check_case(case)
 
 
@@ -172,9 +182,12 @@ def cases(draw: st.DrawFn) -> Case:
 
 
 @settings(max_examples=60, deadline=None, database=None)
-@given(case=cases(), seed=st.integers(0, 2**16))
-def test_trace_matches_module_and_reference_for_random_options(case: Case, seed: int) -> None:
-    check_case(case, seed)
+@given(case=cases(), seed=st.integers(0, 2**16), path=st.sampled_from(GATE_PATHS))
+def test_trace_matches_module_and_reference_for_random_options(
+    case: Case, seed: int, path: str
+) -> None:
+    with gate_path(path):
+        check_case(case, seed)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +204,7 @@ def test_trace_matches_module_and_reference_for_random_options(case: Case, seed:
         ),
     ],
 )
-def test_trace_stays_exact_over_long_sequences(case: Case) -> None:
+def test_trace_stays_exact_over_long_sequences(case: Case, path: str) -> None:
     """Long enough that the chunked cell-state scan has many chunks and a ragged last one."""
     check_case(case)
 
@@ -244,3 +257,19 @@ def test_shapes_are_batch_steps_units_whatever_the_layout() -> None:
         result = trace(make_module(layout), make_inputs(layout, make_module(layout)))
         assert (result.batch_size, result.steps) == (2, 7)
         assert all(v.shape == (2, 7, 4) for v in result.layers[0].gates.values())
+
+
+@pytest.mark.skipif(
+    not torch.backends.mkldnn.is_available(), reason="PyTorch was built without oneDNN"
+)
+def test_fused_path_is_taken_for_large_float32_products_and_not_for_small_ones() -> None:
+    from app.recurrent.cells import onednn_applies
+    from app.recurrent.trace import _direction_weights
+
+    module = nn.LSTM(128, 512, batch_first=True).eval()
+    weights = _direction_weights(module, 0, "forward")
+    with torch.no_grad():
+        assert onednn_applies(torch.zeros(1, 1000, 128), torch.zeros(1, 1000, 512), weights)
+        assert not onednn_applies(torch.zeros(1, 2, 128), torch.zeros(1, 2, 512), weights)
+    # Gradients need the portable path: the oneDNN operator has no backward.
+    assert not onednn_applies(torch.zeros(1, 1000, 128), torch.zeros(1, 1000, 512), weights)
