@@ -24,7 +24,11 @@ EXIT_USAGE = 2
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False)
+    """Rich output; piped output gets 140 columns instead of 80 so tables keep their words."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = 140
+    return console
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -154,14 +158,16 @@ def _precision_argument(text: str) -> str:
 # -- models -----------------------------------------------------------------------------------
 
 
+MODEL_COLUMNS = ("cell", "task", "lang", "input", "steps", "hidden", "layers", "params")
+
+
 def models_table(rows: Sequence[dict[str, Any]]) -> Table:
-    """The model summaries as a rich table."""
+    """The model summaries as a rich table (ids never cut, so they can be copied)."""
     table = Table(title="gatescope models")
-    columns = ["id", "cell", "task", "language", "input", "steps", "hidden", "layers", "params"]
-    for name in columns:
-        table.add_column(
-            name, justify="right" if name in {"steps", "hidden", "layers", "params"} else "left"
-        )
+    table.add_column("id", no_wrap=True, min_width=max((len(row["id"]) for row in rows), default=2))
+    for name in MODEL_COLUMNS:
+        numeric = name in {"steps", "hidden", "layers", "params"}
+        table.add_column(name, justify="right" if numeric else "left")
     for row in rows:
         layers = f"{row['num_layers']}{' x2' if row['bidirectional'] else ''}"
         table.add_row(
