@@ -271,7 +271,9 @@ class StateResponse(BaseModel):
     first: PartOut = Field(description="The first part, from zeros.")
     carried: PartOut = Field(description="The second part from the first's final state.")
     fresh: PartOut = Field(description="The second part from zeros.")
-    whole: PredictionOut = Field(description="The whole input in one go (equals `carried`).")
+    whole: PartOut = Field(
+        description="The whole input in one go, from zeros: its prediction equals `carried`'s."
+    )
 
 
 # -- shaping --------------------------------------------------------------------------------------
@@ -523,7 +525,7 @@ def state_payload(
         "first": part_payload(study.first, 0, model, precision),
         "carried": part_payload(study.carried, study.split, model, precision),
         "fresh": part_payload(study.fresh, study.split, model, precision),
-        "whole": _prediction(study.whole, precision),
+        "whole": part_payload(study.whole, 0, model, precision),
     }
 
 

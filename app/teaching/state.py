@@ -59,7 +59,7 @@ class StateStudy:
     first: PartRun  # from zeros
     carried: PartRun  # second part starting from the first part's final state (stateful=True)
     fresh: PartRun  # second part starting from zeros (stateful=False)
-    whole: Prediction  # the whole input read in one go: equals `carried`'s prediction
+    whole: PartRun  # the whole input read in one go: its prediction equals `carried`'s
 
 
 def state_study(
@@ -86,7 +86,7 @@ def state_study(
         first=first,
         carried=run_part(model, second_part, first.trace.final_state),
         fresh=run_part(model, second_part, None),
-        whole=whole.prediction,
+        whole=whole,
     )
 
 

@@ -210,8 +210,12 @@ def test_state_carried_equals_whole_and_fresh_equals_the_second_part(
     StateResponse.model_validate(payload)
     whole, first_half, second_half = _predict(client, model_id, [ROWS, ROWS[:3], ROWS[3:]])
     assert payload["split"] == 3
-    assert payload["whole"] == whole
+    assert payload["whole"]["prediction"] == whole
     assert payload["carried"]["prediction"]["value"] == pytest.approx(whole["value"], rel=1e-5)
+    carried_steps = payload["carried"]["step_predictions"]
+    assert [step["value"] for step in carried_steps] == pytest.approx(
+        [step["value"] for step in payload["whole"]["step_predictions"][3:]], rel=1e-5
+    )
     assert payload["fresh"]["prediction"] == second_half
     assert payload["first"]["prediction"] == first_half
     assert payload["carried"]["initial_hidden"] == payload["first"]["final_hidden"]

@@ -28,8 +28,8 @@ def test_carried_state_equals_module_on_the_concatenated_sequence(
     assert study.split == 4
     torch.testing.assert_close(_h_n(study.carried.trace.final_state), _h_n(state))
     torch.testing.assert_close(study.carried.trace.layer(-1).hidden[0], output[0, 4:])
-    assert study.carried.prediction.value == pytest.approx(study.whole.value, abs=1e-9)
-    assert study.whole == model.predict([weather_rows])[0]
+    assert study.carried.prediction.value == pytest.approx(study.whole.prediction.value, abs=1e-9)
+    assert study.whole.prediction == model.predict([weather_rows])[0]
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -1,0 +1,128 @@
+// Plotly pieces the teaching views share, on top of the explorer's (plots.js): its font, config
+// and colour scales, plus colour-blind-safe (Okabe-Ito) colours per cell and per gate.
+
+import { CONFIG, FONT, colorscale } from "../plots.js";
+import { GATES, maxAbs, oneTo } from "../trace-data.js";
+
+const Plotly = window.Plotly;
+
+export const CELL_COLORS = { rnn: "#D55E00", lstm: "#0072B2", gru: "#009E73" };
+export const GATE_COLORS = {
+  input: "#0072B2",
+  forget: "#E69F00",
+  candidate: "#56B4E9",
+  output: "#009E73",
+  reset: "#CC79A7",
+  update: "#D55E00",
+  hidden: "#111111",
+};
+
+/** The fixed colour range of a series: sigmoid gates 0..1, the rest symmetric around 0. */
+export function rangeOf(name, cell, values) {
+  const gate = (GATES[cell] || []).find((item) => item.name === name);
+  if (gate && gate.act === "sigmoid") return { zmin: 0, zmax: 1, kind: "sequential" };
+  const bound = name === "cell" ? Math.max(1, Math.ceil(maxAbs(values) * 2) / 2) : 1;
+  return { zmin: -bound, zmax: bound, kind: "diverging" };
+}
+
+export function baseLayout(extra = {}) {
+  return {
+    font: FONT,
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#fff",
+    margin: { l: 60, r: 16, t: 8, b: 48 },
+    ...extra,
+  };
+}
+
+/** steps x units -> units x steps (Plotly's z rows are y = units). */
+export function transpose(values) {
+  const units = values.length ? values[0].length : 0;
+  return Array.from({ length: units }, (_, unit) => values.map((row) => row[unit]));
+}
+
+/** Ticks that name each step by its label (tokens repeat, so x stays numeric). */
+export function stepAxis(labels, extra = {}) {
+  return {
+    tickmode: "array",
+    tickvals: oneTo(labels.length),
+    ticktext: labels,
+    range: [0.5, labels.length + 0.5],
+    fixedrange: true,
+    automargin: true,
+    ...extra,
+  };
+}
+
+/** A units x steps heatmap of one steps x units matrix. */
+export function heatmap(
+  element,
+  values,
+  range,
+  { labels, height = 170, title = "", yTitle = "unit", yLabels = null } = {},
+) {
+  const steps = values.length;
+  const trace = {
+    type: "heatmap",
+    z: transpose(values),
+    x: oneTo(steps),
+    y: oneTo(values.length ? values[0].length : 0),
+    zmin: range.zmin,
+    zmax: range.zmax,
+    colorscale: colorscale(range),
+    colorbar: { thickness: 12, outlinewidth: 0, tickfont: { size: 12 } },
+    hovertemplate: "%{x} · %{y}: %{z:.3f}<extra></extra>",
+    hoverongaps: false,
+  };
+  const layout = baseLayout({
+    height,
+    margin: { l: 48, r: 8, t: title ? 26 : 6, b: 40 },
+    title: title ? { text: title, font: { size: 14 }, x: 0, xanchor: "left" } : undefined,
+    xaxis: stepAxis(labels || oneTo(steps).map(String), { tickfont: { size: 12 } }),
+    yaxis: {
+      autorange: "reversed",
+      fixedrange: true,
+      automargin: true,
+      title: { text: yTitle, font: { size: 12 } },
+      ...(yLabels ? { tickmode: "array", tickvals: oneTo(yLabels.length), ticktext: yLabels } : {}),
+    },
+  });
+  return Plotly.react(element, [trace], layout, CONFIG);
+}
+
+export function react(element, traces, layout) {
+  return Plotly.react(element, traces, layout, CONFIG);
+}
+
+/** The mean over units of every step of a steps x units matrix (nulls skipped; null if none). */
+export function meanOverUnits(values) {
+  return values.map((row) => {
+    const defined = row.filter((value) => value !== null);
+    return defined.length ? defined.reduce((sum, value) => sum + value, 0) / defined.length : null;
+  });
+}
+
+/** The number a prediction plots: P(positive) for sentiment, the value for regression. */
+export function predictionNumber(prediction) {
+  if (!prediction) return null;
+  return "positive_probability" in prediction && prediction.positive_probability !== null
+    ? prediction.positive_probability
+    : prediction.value;
+}
+
+export function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** "negative · 83.1%" or "14.27 °C". */
+export function predictionText(prediction) {
+  if (!prediction) return "–";
+  if ("positive_probability" in prediction && prediction.label !== null && prediction.label !== undefined) {
+    return `${prediction.label} · P(positive) ${(prediction.positive_probability * 100).toFixed(1)}%`;
+  }
+  const value = Math.abs(prediction.value) >= 100 ? prediction.value.toFixed(1) : prediction.value.toFixed(2);
+  return prediction.unit ? `${value} ${prediction.unit}` : value;
+}

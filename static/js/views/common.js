@@ -1,0 +1,302 @@
+// The shell every teaching view shares: the model and input form, ?model=&input= in the URL, the
+// access token, errors, the language, and one fetch of the view's series from the JSON API.
+// A view module calls startView({...}) with how to ask the API and how to render the answer.
+
+import { ApiError, api, getToken, setToken } from "../api.js";
+import { lang, onLangChange, setLang } from "../i18n.js";
+import { ErrorBox } from "../errors.js";
+import { ParseError, formatNumbers, parseNumbers } from "../input.js";
+import { fillModelSelect, inputHint } from "../models.js";
+import { applyViewText, t } from "./text.js";
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+/** POST /api/v1/models/{id}/{series}, with the bearer token when the server wants one. */
+export async function postSeries(modelId, series, body) {
+  // api.js exposes models/model/trace only; this is the same request for the teaching series.
+  const headers = { Accept: "application/json", "Content-Type": "application/json" };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(`/api/v1/models/${encodeURIComponent(modelId)}/${series}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw new ApiError(0, error.message);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, payload?.detail ?? response.statusText);
+  return payload;
+}
+
+/** The query a view page was opened with: model, input (the box text) and view extras. */
+export function readQuery(search = window.location.search) {
+  const query = new URLSearchParams(search);
+  return { model: query.get("model"), input: query.has("input") ? query.get("input") : null, query };
+}
+
+/** ?model=&input= plus extras (null values left out). */
+export function queryString(model, input, extras = {}) {
+  const query = new URLSearchParams();
+  if (model) query.set("model", model);
+  if (input !== null && input !== undefined) query.set("input", input);
+  for (const [key, value] of Object.entries(extras)) {
+    if (value !== null && value !== undefined) query.set(key, String(value));
+  }
+  return `?${query.toString()}`;
+}
+
+/**
+ * Start a view page.
+ *   series: the API path segment ("compare", "sensitivity", ...)
+ *   applies(model): null when the view fits the model, else a reason key ("padding_needs_text")
+ *   body(input, page): the request body for the parsed input (default {input})
+ *   render(payload, page): draw; returns a promise
+ *   extras(): view state kept in the URL besides model and input
+ */
+export function startView({ series, applies = () => null, body = (input) => ({ input }), render, extras = () => ({}) }) {
+  const els = {
+    form: byTestId("view-form"),
+    model: byTestId("view-model"),
+    input: byTestId("view-input"),
+    inputLabel: document.getElementById("view-input-label"),
+    hint: document.getElementById("view-input-hint"),
+    run: byTestId("view-run"),
+    message: byTestId("view-message"),
+    result: document.querySelector(".view-result"),
+    lang: byTestId("lang-toggle"),
+    tokenBox: byTestId("token-box"),
+    tokenInput: byTestId("token-input"),
+    tokenMessage: document.getElementById("token-message"),
+  };
+  const errors = new ErrorBox(byTestId("error-message"), els.input);
+  const page = { models: [], model: null, text: null, payload: null, request: 0, renders: 0, retry: null };
+
+  function setState(state) {
+    document.body.dataset.state = state;
+  }
+
+  function showMessage(reason) {
+    els.message.hidden = false;
+    els.message.dataset.reason = reason;
+    els.message.textContent = t(`na.${reason}`);
+    els.result.hidden = true;
+    page.payload = null;
+    setState("na");
+  }
+
+  function hideMessage() {
+    els.message.hidden = true;
+    delete els.message.dataset.reason;
+  }
+
+  function describeModel() {
+    const model = page.model;
+    const numbers = model.input_kind === "numbers";
+    els.inputLabel.textContent = t(numbers ? "input.numbers" : "input.text");
+    els.hint.textContent = inputHint(model);
+    els.input.dataset.kind = model.input_kind;
+    els.input.rows = numbers ? 6 : 2;
+  }
+
+  async function exampleText(model) {
+    const detail = await api.model(model.id);
+    const example = detail.examples?.[0];
+    if (example === undefined) return "";
+    return typeof example === "string" ? example : formatNumbers(example);
+  }
+
+  /** The box as the API wants it, or null after showing why it cannot be read. */
+  function readInput() {
+    const text = els.input.value;
+    if (!text.trim()) {
+      errors.show(t("error.empty"), [], { text });
+      return null;
+    }
+    if (page.model.input_kind !== "numbers") return { text, input: text, locations: null };
+    try {
+      const { rows, locations } = parseNumbers(text);
+      return { text, input: rows, locations };
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
+      const problem = {
+        path: ["input", error.step, error.value],
+        field: `input[${error.step}][${error.value}]`,
+        message: t("error.parse", { text: error.text }),
+      };
+      errors.show(t("error.422"), [problem], { text });
+      return null;
+    }
+  }
+
+  async function run({ push = true } = {}) {
+    errors.clear();
+    hideMessage();
+    const model = page.model;
+    const reason = applies(model);
+    const read = readInput();
+    if (!read) return;
+    page.text = read.text;
+    writeUrl(push);
+    if (reason) {
+      showMessage(reason);
+      return;
+    }
+    const request = ++page.request;
+    setBusy(true);
+    let payload;
+    try {
+      payload = await postSeries(model.id, series, body(read.input, page));
+    } catch (error) {
+      if (request === page.request) handleError(error, read, () => run({ push: false }));
+      return;
+    } finally {
+      if (request === page.request) setBusy(false);
+    }
+    if (request !== page.request) return;
+    page.payload = payload;
+    els.result.hidden = false;
+    await render(payload, page);
+    page.renders += 1;
+    setState("ready");
+  }
+
+  function handleError(error, read, retry) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 401) {
+      askForToken(retry);
+      return;
+    }
+    const reason = error.status === 422 && Array.isArray(error.detail) ? error.detail[0]?.type : null;
+    if (reason && t(`na.${reason}`) !== `na.${reason}`) {
+      showMessage(reason);
+      return;
+    }
+    const headline =
+      error.status === 0 ? t("error.network") : error.status === 404 ? t("error.404", { model: page.model?.id }) : t("error.422");
+    errors.show(headline, error.status === 0 ? [] : error.problems, { text: read.text, locations: read.locations });
+    setState("error");
+  }
+
+  function setBusy(busy) {
+    els.run.disabled = busy;
+    els.run.textContent = t(busy ? "view.running" : "view.run");
+    if (busy) setState("loading");
+  }
+
+  function writeUrl(push) {
+    const search = queryString(page.model?.id, page.text, extras());
+    if (search === window.location.search) return;
+    if (push) window.history.pushState(null, "", search);
+    else window.history.replaceState(null, "", search);
+    document.dispatchEvent(new CustomEvent("gatescope:view-url"));
+  }
+
+  function askForToken(retry) {
+    page.retry = retry;
+    const wrong = els.tokenBox.hidden === false || Boolean(getToken());
+    els.tokenBox.hidden = false;
+    els.tokenMessage.textContent = wrong ? t("token.wrong") : "";
+    els.tokenInput.focus();
+    setState("token");
+  }
+
+  async function submitToken(event) {
+    event.preventDefault();
+    const token = els.tokenInput.value.trim();
+    if (!token) return;
+    setToken(token);
+    els.tokenBox.hidden = true;
+    els.tokenInput.value = "";
+    const retry = page.retry;
+    page.retry = null;
+    if (retry) await retry();
+  }
+
+  async function selectModel(id, { fillExample }) {
+    page.model = page.models.find((item) => item.id === id) || page.models[0];
+    els.model.value = page.model.id;
+    describeModel();
+    if (fillExample) els.input.value = await exampleText(page.model);
+  }
+
+  /** Open what the URL names; the first model and its example when it names nothing. */
+  async function restore() {
+    const wanted = readQuery();
+    const known = page.models.some((item) => item.id === wanted.model);
+    await selectModel(known ? wanted.model : page.models[0].id, { fillExample: wanted.input === null });
+    if (wanted.input !== null) els.input.value = wanted.input;
+    await run({ push: false });
+  }
+
+  async function start() {
+    try {
+      const list = await api.models();
+      page.models = list.data;
+      fillModelSelect(els.model, page.models, null);
+      els.model.disabled = page.models.length === 0;
+      if (!page.models.length) {
+        errors.show(t("model.none"));
+        setState("error");
+        return;
+      }
+      await restore();
+    } catch (error) {
+      if (error instanceof ApiError) handleError(error, { text: undefined }, () => start());
+      else throw error;
+    }
+  }
+
+  function onLanguage() {
+    applyViewText(document);
+    els.lang.textContent = t("lang.other");
+    fillModelSelect(els.model, page.models, page.model?.id);
+    if (page.model) describeModel();
+    if (!els.message.hidden && els.message.dataset.reason) {
+      els.message.textContent = t(`na.${els.message.dataset.reason}`);
+    }
+    if (page.payload) render(page.payload, page);
+  }
+
+  els.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  els.input.addEventListener("keydown", (event) => {
+    const sentence = page.model?.input_kind !== "numbers";
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || (sentence && !event.shiftKey))) {
+      event.preventDefault();
+      run();
+    }
+  });
+  els.model.addEventListener("change", async () => {
+    await selectModel(els.model.value, { fillExample: true });
+    await run();
+  });
+  els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
+  els.tokenBox.addEventListener("submit", submitToken);
+  window.addEventListener("popstate", () => restore());
+  onLangChange(onLanguage);
+  applyViewText(document);
+  els.lang.textContent = t("lang.other");
+
+  page.rerun = () => run({ push: false });
+  page.writeUrl = writeUrl;
+  window.gatescopeView = {
+    get payload() {
+      return page.payload;
+    },
+    get renders() {
+      return page.renders;
+    },
+    get model() {
+      return page.model?.id;
+    },
+    ready: start(),
+  };
+  return page;
+}

@@ -1,0 +1,69 @@
+// /gradient: the vanishing gradient. For the sibling RNN, LSTM and GRU models on the same input,
+// ||d h_T / d x_t|| per step (log scale) next to the running product of the keep gates
+// (LSTM forget f, GRU update z), averaged over units. POST /api/v1/models/{id}/sensitivity.
+
+import { CELL_COLORS, baseLayout, react, stepAxis } from "./charts.js";
+import { startView } from "./common.js";
+import { t } from "./text.js";
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+/** One run's series on the shared axis: x from 1, y at the steps that sit on the axis. */
+export function onAxis(run, values) {
+  const x = [];
+  const y = [];
+  values.forEach((value, step) => {
+    const position = run.positions[step];
+    if (position === null) return;
+    x.push(position + 1);
+    y.push(value);
+  });
+  return { x, y };
+}
+
+function line(run, values, extra = {}) {
+  const { x, y } = onAxis(run, values);
+  return {
+    type: "scatter",
+    mode: "lines+markers",
+    x,
+    y,
+    name: `${run.cell.toUpperCase()} · ${run.model}`,
+    meta: { model: run.model, cell: run.cell },
+    line: { color: CELL_COLORS[run.cell], width: 3 },
+    marker: { size: 6 },
+    hovertemplate: "%{y:.3e}<extra>%{fullData.name}</extra>",
+    ...extra,
+  };
+}
+
+function logLayout(axis, title) {
+  return baseLayout({
+    height: 380,
+    legend: { orientation: "h", y: 1.12, x: 0 },
+    margin: { l: 70, r: 16, t: 36, b: 60 },
+    xaxis: stepAxis(axis.map((label) => (label === "<pad>" ? "·" : label))),
+    yaxis: { type: "log", exponentformat: "power", title: { text: title }, fixedrange: true },
+  });
+}
+
+function render(payload) {
+  const sensitivity = payload.runs.map((run) => line(run, run.sensitivity));
+  const gated = payload.runs.filter((run) => run.retention !== null);
+  const retention = gated.map((run) =>
+    line(run, run.retention, { name: `${run.cell.toUpperCase()} · ${t(`gradient.keep.${run.keep_gate}`)}` }),
+  );
+  const layout = logLayout(payload.axis, t("gradient.axis.retention"));
+  if (payload.runs.some((run) => run.retention === null)) {
+    layout.annotations = [
+      { xref: "paper", yref: "paper", x: 0, y: -0.2, xanchor: "left", showarrow: false,
+        text: t("gradient.nornn"), font: { size: 12, color: "#4a4a4a" } },
+    ];
+  }
+  return Promise.all([
+    react(byTestId("gradient-plot"), sensitivity, logLayout(payload.axis, t("gradient.axis.sensitivity"))),
+    react(byTestId("retention-plot"), retention, layout),
+  ]);
+}
+
+startView({ series: "sensitivity", render });
