@@ -94,14 +94,18 @@ def bench_one(cell: str, size: BenchSize, repeats: int, seed: int = 0) -> BenchR
 
 
 def _bench_case(cell: str, size: BenchSize, seed: int) -> tuple[nn.RNNBase, torch.Tensor]:
-    """A freshly initialised batch-first module in eval mode and a random batch for it."""
+    """A freshly initialised batch-first module in eval mode and a random batch for it.
+
+    The caller's random state is left as it was (the seed applies inside a fork of it).
+    """
     input_size, hidden_size, steps, batch = size
-    torch.manual_seed(seed)
     modules: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
     if cell not in modules:
         raise ValueError(f"cell must be one of {sorted(modules)}, got {cell!r}")
-    module = modules[cell](input_size, hidden_size, batch_first=True).eval()
-    return module, torch.randn(batch, steps, input_size)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        module = modules[cell](input_size, hidden_size, batch_first=True).eval()
+        return module, torch.randn(batch, steps, input_size)
 
 
 def _seconds(function: Callable[[], object]) -> float:
@@ -112,11 +116,11 @@ def _seconds(function: Callable[[], object]) -> float:
 
 def render_bench_table(rows: Sequence[BenchRow]) -> Table:
     """The rows as a rich table: sizes, median times, the ratio and whether it meets its goal."""
-    table = Table(title="trace() vs module(inputs): median wall-clock time")
-    for header in ("cell", "input", "hidden", "steps", "batch"):
-        table.add_column(header, justify="right" if header != "cell" else "left")
-    for header in ("module ms", "trace ms", "ratio", "goal"):
-        table.add_column(header, justify="right")
+    threads = torch.get_num_threads()
+    table = Table(title=f"trace() vs module(inputs): median wall-clock time, {threads} thread(s)")
+    table.add_column("cell", no_wrap=True)
+    for header in ("input", "hidden", "steps", "batch", "module ms", "trace ms", "ratio", "goal"):
+        table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
             row.cell.upper(),

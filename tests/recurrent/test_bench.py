@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+import torch
 from rich.table import Table
 
 from app.bench import RATIO_GOALS, BenchRow, bench_tracer, render_bench_table
@@ -35,3 +37,16 @@ def test_render_bench_table_has_a_row_per_measurement() -> None:
     assert table.row_count == 2
     assert rows[0].meets_goal is True and rows[1].meets_goal is False
     assert [cell for cell in table.columns[7].cells] == ["2.00", "3.00"]
+
+
+def test_bench_leaves_the_callers_random_state_alone() -> None:
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    bench_tracer(repeats=1, cells=["gru"], sizes=[(2, 3, 4, 1)])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_bench_rejects_an_unknown_cell() -> None:
+    with pytest.raises(ValueError, match="cell must be one of"):
+        bench_tracer(repeats=1, cells=["transformer"], sizes=[(2, 3, 4, 1)])
