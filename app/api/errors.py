@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -123,7 +123,7 @@ def error_item(loc: Loc, msg: str, type_: str) -> dict[str, Any]:
 
 
 def error_response(
-    status_code: int, items: list[dict[str, Any]], headers: dict[str, str] | None = None
+    status_code: int, items: list[dict[str, Any]], headers: Mapping[str, str] | None = None
 ) -> Response:
     """The one error shape as a JSON response."""
     body = {"detail": items, "message": "; ".join(item["msg"] for item in items)}

@@ -55,7 +55,6 @@ def summary_of(model: LoadedModel) -> dict[str, Any]:
     config = model.config
     spec = config.recurrent
     preprocessing = config.preprocessing
-    numeric = isinstance(preprocessing, NumbersPreprocessing)
     return {
         "id": model.id,
         "title": config.title,
@@ -64,13 +63,19 @@ def summary_of(model: LoadedModel) -> dict[str, Any]:
         "task": config.task,
         "language": config.language,
         "input_kind": config.input_kind,
-        "features": list(preprocessing.features) if numeric else None,
+        "features": _features(preprocessing),
         "seq_length": _seq_length(preprocessing),
         "hidden_size": spec.hidden_size,
         "num_layers": spec.num_layers,
         "bidirectional": spec.bidirectional,
         "parameters": model.total_parameters,
     }
+
+
+def _features(preprocessing: TextPreprocessing | NumbersPreprocessing) -> list[str] | None:
+    if isinstance(preprocessing, NumbersPreprocessing):
+        return list(preprocessing.features)
+    return None
 
 
 def _seq_length(preprocessing: TextPreprocessing | NumbersPreprocessing) -> int:
@@ -82,7 +87,7 @@ def _seq_length(preprocessing: TextPreprocessing | NumbersPreprocessing) -> int:
 def detail_of(model: LoadedModel) -> dict[str, Any]:
     """The fields of ModelDetail: the summary, parameter counts, card and examples."""
     preprocessing = model.config.preprocessing
-    numeric = isinstance(preprocessing, NumbersPreprocessing)
+    numbers = preprocessing if isinstance(preprocessing, NumbersPreprocessing) else None
     return {
         **summary_of(model),
         "parameter_counts": model.parameter_counts(),
@@ -90,8 +95,8 @@ def detail_of(model: LoadedModel) -> dict[str, Any]:
         "description": model.config.description,
         "examples": list(model.config.examples),
         "labels": model.config.labels,
-        "target": preprocessing.target if numeric else None,
-        "target_unit": preprocessing.target_unit if numeric else None,
+        "target": numbers.target if numbers else None,
+        "target_unit": numbers.target_unit if numbers else None,
     }
 
 
