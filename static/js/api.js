@@ -15,8 +15,9 @@ export class ApiError extends Error {
   get problems() {
     if (Array.isArray(this.detail)) {
       return this.detail.map((item) => {
-        const path = (item.loc || []).filter((part, index) => !(index === 0 && part === "body"));
-        return { field: fieldName(path), path, message: item.msg ?? String(item) };
+        const loc = item.loc || [];
+        const path = ["body", "path", "query"].includes(loc[0]) ? loc.slice(1) : loc;
+        return { field: item.field ?? fieldName(path), path, message: item.msg ?? String(item) };
       });
     }
     const message = typeof this.detail === "string" ? this.detail : this.message;

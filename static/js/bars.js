@@ -1,116 +1,96 @@
-// The current step's vectors as bars: one small panel per series (each gate, c, h), units on x.
-// update() draws the panels once; setStep() only restyles the bar heights and colours.
+// The current step's vectors as bars: one small panel per series (each gate, c, h), one bar per
+// unit, coloured as in its heatmap. Plain HTML, not Plotly: a step moves 6 x 64 bars, and a
+// Plotly restyle of that many bars takes ~60 ms where a few hundred style writes take ~1 ms.
 
-import { CONFIG, FONT, colorOf } from "./plots.js";
-import { oneTo, unitsOf } from "./trace-data.js";
+import { colorOf } from "./plots.js";
+import { fmt } from "./equations.js";
 
-const Plotly = window.Plotly;
-const PANEL_PX = 84;
-const GAP = 0.11;
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
 
 export class StepBars {
   constructor(element) {
     this.element = element;
-    this.series = [];
-    this.step = 1;
-    this.unit = 1;
+    this.panels = [];
+    this.step = null;
+    this.unit = null;
   }
 
   update(series, view) {
     this.series = series;
-    this.step = view.step;
-    this.unit = view.unit;
-    const count = series.length;
-    const units = unitsOf(series[0].values);
-    const span = (1 - GAP * (count - 1)) / count;
-    const layout = {
-      font: { ...FONT, size: 13 },
-      height: count * PANEL_PX + 40,
-      margin: { l: 46, r: 10, t: 6, b: 28 },
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "#fff",
-      showlegend: false,
-      bargap: units > 32 ? 0.1 : 0.25,
-      annotations: [],
-    };
-    const traces = series.map((item, index) => {
-      const axis = index === 0 ? "" : String(index + 1);
-      const top = 1 - index * (span + GAP);
-      layout[`yaxis${axis}`] = {
-        domain: [top - span, top],
-        range: [item.range.zmin, item.range.zmax],
-        fixedrange: true,
-        tickvals: [item.range.zmin, item.range.zmax],
-        zeroline: true,
-        zerolinecolor: "#444",
-        gridcolor: "#e6e6e6",
-      };
-      layout[`xaxis${axis}`] = {
-        anchor: `y${axis}`,
-        range: [0.5, units + 0.5],
-        fixedrange: true,
-        showticklabels: index === count - 1,
-        matches: index === 0 ? undefined : "x",
-        tickfont: { size: 12 },
-      };
-      layout.annotations.push({
-        xref: "paper",
-        yref: `y${axis} domain`,
-        x: 0.005,
-        y: 1,
-        xanchor: "left",
-        yanchor: "top",
-        text: `<b>${item.symbol}</b>`,
-        showarrow: false,
-        font: { size: 16, color: "#111" },
-        bgcolor: "rgba(255,255,255,0.85)",
-      });
-      return {
-        type: "bar",
-        x: oneTo(units),
-        y: this.column(item, view.step),
-        xaxis: `x${axis}`,
-        yaxis: `y${axis}`,
-        marker: this.marker(item, view.step, view.unit),
-        hovertemplate: `${item.symbol} · unit %{x}: %{y:.3f}<extra></extra>`,
-      };
+    this.element.replaceChildren();
+    const units = series[0].values[0]?.length ?? 0;
+    this.panels = series.map((item) => this.panel(item, units));
+    this.element.append(...this.panels.map((panel) => panel.root), this.axis(units));
+    this.step = null;
+    this.unit = null;
+    this.setView(view);
+    return null;
+  }
+
+  panel(item, units) {
+    const root = element("div", `bar-panel series-${item.key}`);
+    root.dataset.key = item.key;
+    const { zmin, zmax } = item.range;
+    // Where 0 sits, from the bottom (0 % for 0..1 gates, 50 % for -1..1).
+    const zero = Math.min(1, Math.max(0, (0 - zmin) / (zmax - zmin))) * 100;
+    const scale = element("div", "bar-scale");
+    scale.append(element("span", "", fmt(zmax).replace(".000", "")), element("span", "", fmt(zmin).replace(".000", "")));
+    const area = element("div", "bar-area");
+    const axis = element("div", "bar-zero");
+    axis.style.bottom = `${zero}%`;
+    area.append(axis);
+    const bars = [];
+    for (let unit = 0; unit < units; unit += 1) {
+      const slot = element("div", "bar-slot");
+      const bar = element("div", "bar");
+      slot.append(bar);
+      area.append(slot);
+      bars.push({ slot, bar });
+    }
+    root.append(element("span", "bar-symbol", item.symbol), scale, area);
+    // The tooltip is written when the pointer arrives, not on every step.
+    area.addEventListener("mouseover", (event) => {
+      const index = bars.findIndex(({ slot }) => slot === event.target.closest(".bar-slot"));
+      if (index < 0) return;
+      const value = item.values[this.step - 1]?.[index];
+      bars[index].slot.title = `${item.symbol} · ${index + 1}: ${fmt(value)}`;
     });
-    return Plotly.react(this.element, traces, layout, CONFIG);
+    return { root, item, bars, zero, span: zmax - zmin };
   }
 
-  column(item, step) {
-    const row = item.values[step - 1] || [];
-    return row.map((value) => (value === null ? 0 : value));
+  axis(units) {
+    const axis = element("div", "bar-units");
+    const every = units > 40 ? 16 : units > 16 ? 8 : units > 8 ? 4 : 1;
+    for (let unit = 1; unit <= units; unit += 1) {
+      axis.append(element("span", "", unit === 1 || unit % every === 0 ? String(unit) : ""));
+    }
+    return axis;
   }
 
-  marker(item, step, unit) {
-    return { color: this.colors(item, step), line: { color: "#000", width: this.outline(item, unit) } };
-  }
-
-  /** Each bar in its heatmap colour (Plotly 4 bars warn on numeric colour arrays). */
-  colors(item, step) {
-    return this.column(item, step).map((value) => colorOf(value, item.range));
-  }
-
-  /** Only the selected unit's bar has an outline. */
-  outline(item, unit) {
-    return item.values[0].map((_, index) => (index + 1 === unit ? 2.5 : 0));
-  }
-
-  /** Only heights, colours and the selected unit's outline change. */
+  /** Heights, colours and the followed unit's outline; nothing else changes. */
   setView(view) {
     if (view.step === this.step && view.unit === this.unit) return null;
+    const stepChanged = view.step !== this.step;
     this.step = view.step;
     this.unit = view.unit;
-    const indices = this.series.map((_, index) => index);
-    return Plotly.restyle(
-      this.element,
-      {
-        y: this.series.map((item) => this.column(item, view.step)),
-        "marker.color": this.series.map((item) => this.colors(item, view.step)),
-        "marker.line.width": this.series.map((item) => this.outline(item, view.unit)),
-      },
-      indices,
-    );
+    for (const panel of this.panels) {
+      const row = panel.item.values[view.step - 1] || [];
+      panel.bars.forEach(({ slot, bar }, index) => {
+        if (stepChanged) {
+          const value = row[index] ?? 0;
+          const size = (Math.abs(value) / panel.span) * 100;
+          bar.style.bottom = `${value >= 0 ? panel.zero : panel.zero - size}%`;
+          bar.style.height = `${size}%`;
+          bar.style.backgroundColor = colorOf(value, panel.item.range);
+        }
+        slot.classList.toggle("selected", index + 1 === view.unit);
+      });
+    }
+    return null;
   }
 }

@@ -67,6 +67,7 @@ const state = {
   input: null, // the box text the current trace was run on
   locations: null,
   request: 0, // only the latest trace request may render
+  renders: 0, // traces drawn so far (tests wait for the next one)
   retry: null, // what to do again once a token is given
 };
 
@@ -145,6 +146,7 @@ function fillExamples(examples) {
     els.examples.append(option);
   });
   els.examples.disabled = examples.length === 0;
+  els.examples.dataset.model = state.model?.id ?? "";
 }
 
 function setInputFromExample(example) {
@@ -267,6 +269,7 @@ async function render(payload, view = {}) {
   await renderLayer();
   player.load(payload.steps, state.step - 1);
   applyStep(state.step, { force: true });
+  state.renders += 1;
   document.body.dataset.state = "ready";
 }
 
@@ -297,17 +300,20 @@ function ensureHeatmapFigures(series) {
       const figure = document.createElement("figure");
       figure.className = `heatmap series-${item.key}`;
       const caption = document.createElement("figcaption");
+      const wrap = document.createElement("div");
+      wrap.className = "plot-wrap";
       const plot = document.createElement("div");
       plot.className = "plot";
       plot.dataset.testid = item.testid;
-      figure.append(caption, plot);
+      wrap.append(plot);
+      figure.append(caption, wrap);
       els.heatmaps.append(figure);
       views.heatmaps.set(item.key, new Heatmap(plot, pick));
     }
     els.heatmaps.dataset.keys = keys;
   }
   for (const item of series) {
-    const caption = views.heatmaps.get(item.key).element.previousElementSibling;
+    const caption = views.heatmaps.get(item.key).element.closest("figure").querySelector("figcaption");
     caption.innerHTML = "";
     const symbol = document.createElement("span");
     symbol.className = "symbol";
@@ -570,7 +576,18 @@ window.gatescope = {
   },
   get state() {
     const layer = state.trace?.layers[state.layerIndex];
-    return { model: state.model?.id, step: state.step, unit: state.unit, layer: layer?.layer, direction: layer?.direction, playing: player.playing };
+    return {
+      model: state.model?.id ?? null,
+      step: state.step,
+      unit: state.unit,
+      layer: layer ? layer.layer + 1 : null,
+      direction: layer?.direction ?? null,
+      playing: player.playing,
+      input: state.input,
+    };
+  },
+  get renders() {
+    return state.renders;
   },
   render,
   /** Move to `step` (from 1); resolves when every plot has been updated. */

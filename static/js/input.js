@@ -51,7 +51,9 @@ function parseNumber(token) {
 
 /** [[0, 12.8, 5, 4.7], ...] -> "0, 12.8, 5, 4.7\n..." (how the box shows an example). */
 export function formatNumbers(rows) {
-  return rows.map((row) => (Array.isArray(row) ? row : [row]).join(", ")).join("\n");
+  // Examples often come from float32 data (8.100000381469727): show them as typed (8.1).
+  const show = (value) => String(Number(Number(value).toPrecision(7)));
+  return rows.map((row) => (Array.isArray(row) ? row : [row]).map(show).join(", ")).join("\n");
 }
 
 /** A short label for an example input in the examples list. */

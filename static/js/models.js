@@ -12,6 +12,11 @@ const GROUP_ORDER = ["group.sentiment.ko", "group.sentiment.en", "group.sentimen
 
 /** "Korean movie reviews · GRU · 64 units" (layers and direction when there is more than one). */
 export function modelLabel(model) {
+  // Shipped titles already say cell and size ("… · GRU, 32 units"); others get them added.
+  if (model.title.toLowerCase().includes(model.cell.toLowerCase())) {
+    const bidirectional = model.bidirectional && !/bidirectional|양방향/i.test(model.title);
+    return bidirectional ? `${model.title} · ${t("model.bidirectional")}` : model.title;
+  }
   const size =
     model.num_layers > 1
       ? t("model.size", { layers: model.num_layers, units: model.hidden_size })

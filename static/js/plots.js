@@ -1,8 +1,9 @@
 // Shared Plotly settings (projector-friendly fonts and colours) and the heatmap view.
 // Each view follows one lifecycle: update(data) shapes the data and renders it once with
-// Plotly.react; setStep/setUnit then move only the markers with Plotly.relayout.
+// Plotly.react; setStep/setUnit then move only the markers, which sit in an overlay (overlay.js).
 
 import { t } from "./i18n.js";
+import { Overlay } from "./overlay.js";
 import { oneTo, unitsOf } from "./trace-data.js";
 
 const Plotly = window.Plotly;
@@ -60,47 +61,18 @@ export function colorOf(value, range) {
   return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * w)).join(",")})`;
 }
 
-/** The current step: a dark outline with a white one inside, visible on any colour. */
-function stepShapes(step) {
-  const base = { type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, x0: step - 0.5, x1: step + 0.5 };
-  return [
-    { ...base, line: { color: "#000", width: 3.5 }, fillcolor: "rgba(0,0,0,0)" },
-    { ...base, line: { color: "#fff", width: 1.5 }, fillcolor: "rgba(0,0,0,0)" },
-  ];
-}
-
-/** The followed unit: a thin outline around its row and a pointer right of the plot. */
-function unitMarks(unit) {
-  const shape = {
-    type: "rect", xref: "paper", yref: "y", x0: 0, x1: 1, y0: unit - 0.5, y1: unit + 0.5,
-    line: { color: "#000", width: 1.5 }, fillcolor: "rgba(0,0,0,0)",
-  };
-  const pointer = {
-    xref: "paper", yref: "y", x: 1, y: unit, xanchor: "left", yanchor: "middle", text: "◀",
-    showarrow: false, font: { size: 14, color: "#000" },
-  };
-  return { shape, pointer };
-}
-
-/** relayout keys that move marker shapes `indices` over `axis` to position p (1-based). */
-export function markerUpdate(indices, axis, position) {
-  const update = {};
-  for (const index of indices) {
-    update[`shapes[${index}].${axis}0`] = position - 0.5;
-    update[`shapes[${index}].${axis}1`] = position + 0.5;
-  }
-  return update;
-}
-
 function heatmapHeight(units) {
   return Math.round(Math.min(170, Math.max(96, units * 3.2))) + 34;
 }
 
-/** One heatmap (units x steps) of one series, with the current step and selected unit marked. */
+const HEATMAP_MARGIN = { l: 46, r: 84, t: 4, b: 30 };
+
+/** One heatmap (units x steps) of one series, with the current step and followed unit marked. */
 export class Heatmap {
   constructor(element, onPick) {
     this.element = element;
     this.onPick = onPick;
+    this.overlay = new Overlay(element);
     this.bound = false;
     this.step = 1;
     this.unit = 1;
@@ -110,8 +82,6 @@ export class Heatmap {
   update(series, view) {
     const steps = series.values.length;
     const units = unitsOf(series.values);
-    this.step = view.step;
-    this.unit = view.unit;
     const trace = {
       type: "heatmap",
       z: transpose(series.values, units),
@@ -132,24 +102,29 @@ export class Heatmap {
       hovertemplate: `${t("hover")}<extra></extra>`,
       hoverongaps: false,
     };
-    const unitMark = unitMarks(view.unit);
+    const height = heatmapHeight(units);
+    const x = [0.5, steps + 0.5];
+    const y = [units + 0.5, 0.5]; // unit 1 on top, as in a matrix
     const layout = {
       font: FONT,
-      height: heatmapHeight(units),
-      margin: { l: 46, r: 84, t: 4, b: 30 },
+      height,
+      margin: HEATMAP_MARGIN,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#ddd",
-      xaxis: { range: [0.5, steps + 0.5], tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4 },
+      xaxis: { range: x, tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4 },
       yaxis: {
-        range: [units + 0.5, 0.5],
+        range: y,
         tickfont: { size: 13 },
         fixedrange: true,
         title: { text: t("axis.unit"), font: { size: 13 }, standoff: 4 },
       },
-      shapes: [...stepShapes(view.step), unitMark.shape],
-      annotations: [unitMark.pointer],
     };
     const done = Plotly.react(this.element, [trace], layout, CONFIG);
+    this.overlay.frame({ margin: HEATMAP_MARGIN, height, x, y });
+    this.step = null;
+    this.unit = null;
+    this.setStep(view.step);
+    this.setUnit(view.unit);
     this.bind();
     return done;
   }
@@ -166,13 +141,16 @@ export class Heatmap {
   setStep(step) {
     if (step === this.step) return null;
     this.step = step;
-    return Plotly.relayout(this.element, markerUpdate([0, 1], "x", step));
+    this.overlay.rect("step", "mark-step", { x: [step - 0.5, step + 0.5] }, { step });
+    return null;
   }
 
   setUnit(unit) {
     if (unit === this.unit) return null;
     this.unit = unit;
-    return Plotly.relayout(this.element, { ...markerUpdate([2], "y", unit), "annotations[0].y": unit });
+    this.overlay.rect("unit", "mark-unit", { y: [unit - 0.5, unit + 0.5] }, { unit });
+    this.overlay.point("pointer", "mark-pointer", { x: "right", y: unit });
+    return null;
   }
 }
 

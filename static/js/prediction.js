@@ -3,6 +3,7 @@
 
 import { CONFIG, FONT } from "./plots.js";
 import { t } from "./i18n.js";
+import { Overlay } from "./overlay.js";
 import { oneTo } from "./trace-data.js";
 
 const Plotly = window.Plotly;
@@ -20,6 +21,7 @@ export class PredictionView {
   constructor(box, chart) {
     this.box = box;
     this.chart = chart;
+    this.overlay = new Overlay(chart);
     this.payload = null;
     this.series = null;
     this.step = 1;
@@ -36,7 +38,12 @@ export class PredictionView {
       return Plotly.purge(this.chart);
     }
     this.chart.hidden = false;
-    return Plotly.react(this.chart, this.traces(view.step), this.layout(), CONFIG);
+    const layout = this.layout();
+    const done = Plotly.react(this.chart, this.traces(), layout, CONFIG);
+    this.overlay.frame({ margin: layout.margin, height: layout.height, x: layout.xaxis.range, y: layout.yaxis.range });
+    this.step = null;
+    this.setStep(view.step);
+    return done;
   }
 
   layout() {
@@ -48,15 +55,16 @@ export class PredictionView {
     return {
       font: { ...FONT, size: 13 },
       height: 112,
-      margin: { l: 44, r: 8, t: 4, b: 22 },
+      margin: { l: 44, r: 10, t: 8, b: 22 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fff",
       showlegend: false,
       xaxis: { range: [0.5, this.series.length + 0.5], fixedrange: true, gridcolor: "#eee" },
       yaxis: {
-        range: sentiment ? [0, 1] : [low - pad, high + pad],
+        range: sentiment ? [-0.04, 1.04] : [low - pad, high + pad],
         fixedrange: true,
         gridcolor: "#eee",
+        zeroline: false,
         tickvals: sentiment ? [0, 0.5, 1] : undefined,
         title: { text: sentiment ? t("prediction.positive") : this.payload.prediction?.unit || "", standoff: 4 },
       },
@@ -66,25 +74,17 @@ export class PredictionView {
     };
   }
 
-  traces(step) {
-    const shown = this.series.slice(0, step);
+  /** The whole line, drawn once; the overlay hides what has not formed yet. */
+  traces() {
     return [
       {
         type: "scatter",
-        mode: "lines+markers",
-        x: oneTo(shown.length),
-        y: shown,
+        mode: this.series.length > 60 ? "lines" : "lines+markers",
+        x: oneTo(this.series.length),
+        y: this.series,
         line: { color: "#0072B2", width: 3 },
         marker: { size: 5 },
         hovertemplate: "%{x}: %{y:.3f}<extra></extra>",
-      },
-      {
-        type: "scatter",
-        mode: "markers",
-        x: [step],
-        y: [this.series[step - 1] ?? null],
-        marker: { size: 13, color: "#E69F00", line: { color: "#000", width: 2 } },
-        hoverinfo: "skip",
       },
     ];
   }
@@ -94,8 +94,16 @@ export class PredictionView {
     this.step = step;
     this.renderBox(step);
     if (!this.series) return null;
-    const [line, point] = this.traces(step);
-    return Plotly.restyle(this.chart, { x: [line.x, point.x], y: [line.y, point.y] }, [0, 1]);
+    const end = this.series.length + 0.5;
+    if (step < this.series.length) {
+      this.overlay.rect("future", "future-mask", { x: [step + 0.5, end] });
+    } else {
+      this.overlay.hide("future");
+    }
+    const value = this.series[step - 1];
+    if (value === null || value === undefined) this.overlay.hide("now");
+    else this.overlay.point("now", "now-dot", { x: step, y: value }, { step });
+    return null;
   }
 
   renderBox(step) {

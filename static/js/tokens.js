@@ -21,6 +21,14 @@ export class TokenStrip {
     this.legend = legend;
     this.cells = [];
     this.step = 0;
+    this.geometry = null;
+    this.scroll = 0;
+    new ResizeObserver(() => {
+      this.geometry = null;
+    }).observe(strip);
+    strip.addEventListener("scroll", () => {
+      this.scroll = strip.scrollLeft; // a hand on the scrollbar wins until the next reveal
+    }, { passive: true });
   }
 
   update(payload, view, features) {
@@ -38,6 +46,7 @@ export class TokenStrip {
       this.cells.push(cell);
     }
     this.strip.append(...this.cells);
+    this.geometry = null;
     this.renderLegend(text);
     this.step = 0;
     this.setStep(view.step);
@@ -96,13 +105,26 @@ export class TokenStrip {
     this.reveal(this.cells[step - 1]);
   }
 
-  /** Scroll the strip (never the page) so the current cell is in view. */
+  /**
+   * Scroll the strip (never the page) so the current cell is in view. Cell offsets are measured
+   * once per trace and strip size (class changes never move cells), so stepping forces no layout.
+   */
   reveal(cell) {
     if (!cell) return;
     const strip = this.strip;
-    const left = cell.offsetLeft - strip.offsetLeft;
-    if (left < strip.scrollLeft + 60 || left + cell.offsetWidth > strip.scrollLeft + strip.clientWidth - 60) {
-      strip.scrollLeft = Math.max(0, left - strip.clientWidth / 2 + cell.offsetWidth / 2);
+    if (!this.geometry) {
+      if (!strip.clientWidth) return; // hidden: measured once shown
+      this.geometry = {
+        width: strip.clientWidth,
+        cells: this.cells.map((item) => [item.offsetLeft, item.offsetWidth]),
+      };
+      this.scroll = strip.scrollLeft;
+    }
+    const [left, width] = this.geometry.cells[this.cells.indexOf(cell)];
+    const view = this.geometry.width;
+    if (left < this.scroll + 60 || left + width > this.scroll + view - 60) {
+      this.scroll = Math.max(0, Math.round(left - view / 2 + width / 2));
+      strip.scrollLeft = this.scroll;
     }
   }
 }

@@ -1,8 +1,9 @@
 // One unit followed across all steps: a line per gate, c and h, with the current step marked.
 // Colours (Okabe-Ito) and dash patterns both tell the lines apart, for colour-blind viewers too.
 
-import { CONFIG, FONT, markerUpdate } from "./plots.js";
+import { CONFIG, FONT } from "./plots.js";
 import { t } from "./i18n.js";
+import { Overlay } from "./overlay.js";
 import { oneTo } from "./trace-data.js";
 
 const Plotly = window.Plotly;
@@ -21,6 +22,7 @@ const STYLE = {
 export class UnitLines {
   constructor(element) {
     this.element = element;
+    this.overlay = new Overlay(element);
     this.step = 1;
   }
 
@@ -39,39 +41,36 @@ export class UnitLines {
       marker: { size: 5 },
       hovertemplate: `${item.symbol}: %{y:.3f}<extra>${t("axis.step")} %{x}</extra>`,
     }));
+    const margin = { l: 46, r: 10, t: 8, b: 34 };
+    const height = 250;
+    const x = [0.5, steps + 0.5];
+    const y = [Math.min(...lows) - 0.05, Math.max(...highs) + 0.05];
     const layout = {
       font: FONT,
-      height: 250,
-      margin: { l: 46, r: 10, t: 8, b: 34 },
+      height,
+      margin,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fff",
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 15 } },
       xaxis: {
-        range: [0.5, steps + 0.5],
+        range: x,
         fixedrange: true,
         title: { text: t("axis.step"), font: { size: 13 }, standoff: 2 },
         gridcolor: "#eee",
       },
-      yaxis: {
-        range: [Math.min(...lows) - 0.05, Math.max(...highs) + 0.05],
-        fixedrange: true,
-        zeroline: true,
-        zerolinecolor: "#888",
-        gridcolor: "#eee",
-      },
-      shapes: [
-        {
-          type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, x0: view.step - 0.5, x1: view.step + 0.5,
-          fillcolor: "rgba(253,231,37,0.45)", line: { color: "#000", width: 1.5 }, layer: "below",
-        },
-      ],
+      yaxis: { range: y, fixedrange: true, zeroline: true, zerolinecolor: "#888", gridcolor: "#eee" },
     };
-    return Plotly.react(this.element, traces, layout, CONFIG);
+    const done = Plotly.react(this.element, traces, layout, CONFIG);
+    this.overlay.frame({ margin, height, x, y });
+    this.step = null;
+    this.setStep(view.step);
+    return done;
   }
 
   setStep(step) {
     if (step === this.step) return null;
     this.step = step;
-    return Plotly.relayout(this.element, markerUpdate([0], "x", step));
+    this.overlay.rect("step", "mark-band", { x: [step - 0.5, step + 0.5] }, { step });
+    return null;
   }
 }
