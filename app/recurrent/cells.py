@@ -1,9 +1,10 @@
 """Gate maths for each PyTorch recurrent cell, written as the equations read.
 
-Everything here works on whole sequences at once: the pre-activations of all steps come from one
-matrix product on the inputs and one on the previous hidden states, so only the LSTM cell state
-needs a recurrence (a chunked element-wise scan, see scan.py). The equations follow the PyTorch
-documentation of nn.RNN, nn.LSTM and nn.GRU.
+Everything here works on whole sequences at once: given every step's input x_t and previous hidden
+state h_{t-1} (both known once the native kernel has run), the gates of all steps come from matrix
+products over all steps together, so only the LSTM cell state needs a recurrence (a chunked
+element-wise scan, see scan.py). The equations follow the PyTorch documentation of nn.RNN,
+nn.LSTM and nn.GRU.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ _ONEDNN_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise"
 use_onednn = True
 
 
-# Below about this many multiply-adds per gate product, oneDNN's fixed cost per call (~20 us)
-# outweighs its speed, and the portable path is faster (measured on the bench sizes).
+# Below about this many multiply-adds for a layer-direction's gates, oneDNN's fixed cost per call
+# (~20 us) outweighs its speed and the portable path is faster (measured: 50 steps of 64 units).
 _FUSED_MIN_MACS = 1 << 22
 
 
@@ -94,13 +95,14 @@ def _blocks(bias: Tensor | None, count: int) -> tuple[Tensor | None, ...]:
     return tuple(bias.chunk(count)) if bias is not None else (None,) * count
 
 
-def _lstm_blocks(rows: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """LSTM weight rows or bias in PyTorch's i, f, g, o order, as (i and f together, g, o).
-
-    The input and forget blocks are adjacent, so they stay one view (and later one product).
-    """
-    by_gate = rows.unflatten(0, (4, -1))  # (gate, hidden, ...)
-    return by_gate[:2].flatten(0, 1), by_gate[2], by_gate[3]
+def _pair_then_rest(rows: Tensor | None, gates: int) -> tuple[Tensor | None, ...]:
+    """Weight rows or a bias in PyTorch's gate order, as (first two gates together, then each of
+    the rest): LSTM (i and f, g, o), GRU (r and z, n). The first two gates go through the same
+    sigmoid, and their blocks are adjacent, so they stay one view and become one product."""
+    if rows is None:
+        return (None,) * (gates - 1)
+    by_gate = rows.unflatten(0, (gates, -1))  # (gate, hidden, ...)
+    return (by_gate[:2].flatten(0, 1), *by_gate[2:].unbind(0))
 
 
 def lstm_gates(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> dict[str, Tensor]:
@@ -134,11 +136,12 @@ def _lstm_gates_portable(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -
 
 def _lstm_gates_fused(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> dict[str, Tensor]:
     # [x_t, h_{t-1}] side by side against [W_i*, W_h*]: one product per activation, applied as the
-    # product is written; input and forget share one.
+    # product is written.
     joined = torch.cat([x, h_prev], dim=-1)
-    w_if, w_g, w_o = _lstm_blocks(torch.cat([weights.weight_ih, weights.weight_hh], dim=1))
-    bias = _add(weights.bias_ih, weights.bias_hh)
-    b_if, b_g, b_o = _lstm_blocks(bias) if bias is not None else (None, None, None)
+    joined_weight = torch.cat([weights.weight_ih, weights.weight_hh], dim=1)
+    w_if, w_g, w_o = _pair_then_rest(joined_weight, 4)
+    b_if, b_g, b_o = _pair_then_rest(_add(weights.bias_ih, weights.bias_hh), 4)
+    assert w_if is not None and w_g is not None and w_o is not None
     # i_t = sigma([W_ii, W_hi] [x_t, h_{t-1}] + b_ii + b_hi)
     # f_t = sigma([W_if, W_hf] [x_t, h_{t-1}] + b_if + b_hf)
     i, f = _fused_linear(joined, w_if, b_if, "sigmoid").chunk(2, dim=-1)
@@ -176,14 +179,17 @@ def _gru_gates_portable(x: Tensor, h_prev: Tensor, weights: DirectionWeights) ->
 
 def _gru_gates_fused(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> dict[str, Tensor]:
     joined = torch.cat([x, h_prev], dim=-1)
-    w_ir, w_iz, w_in = weights.weight_ih.chunk(3)
-    w_hr, w_hz, w_hn = weights.weight_hh.chunk(3)
-    b_ir, b_iz, b_in = _blocks(weights.bias_ih, 3)
-    b_hr, b_hz, b_hn = _blocks(weights.bias_hh, 3)
+    joined_weight = torch.cat([weights.weight_ih, weights.weight_hh], dim=1)
+    w_rz, _ = _pair_then_rest(joined_weight, 3)
+    b_rz, _ = _pair_then_rest(_add(weights.bias_ih, weights.bias_hh), 3)
+    _, _, w_in = weights.weight_ih.chunk(3)  # r, z, n
+    _, _, w_hn = weights.weight_hh.chunk(3)
+    _, _, b_in = _blocks(weights.bias_ih, 3)
+    _, _, b_hn = _blocks(weights.bias_hh, 3)
+    assert w_rz is not None
     # r_t = sigma([W_ir, W_hr] [x_t, h_{t-1}] + b_ir + b_hr)
-    reset = _fused_linear(joined, torch.cat([w_ir, w_hr], dim=1), _add(b_ir, b_hr), "sigmoid")
     # z_t = sigma([W_iz, W_hz] [x_t, h_{t-1}] + b_iz + b_hz)
-    update = _fused_linear(joined, torch.cat([w_iz, w_hz], dim=1), _add(b_iz, b_hz), "sigmoid")
+    reset, update = _fused_linear(joined, w_rz, b_rz, "sigmoid").chunk(2, dim=-1)
     # n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
     x_n = _fused_linear(x, w_in, b_in, "none")
     h_n = _fused_linear(h_prev, w_hn, b_hn, "none")
