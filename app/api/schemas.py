@@ -260,6 +260,57 @@ class AdhocTraceRequest(BaseModel):
 
 # -- responses ----------------------------------------------------------------------------------
 
+SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": "sentiment-ko-gru",
+    "title": "Korean movie reviews · GRU, 32 units",
+    "source": "shipped",
+    "cell": "gru",
+    "task": "sentiment",
+    "language": "ko",
+    "input_kind": "text",
+    "features": None,
+    "seq_length": 40,
+    "hidden_size": 32,
+    "num_layers": 1,
+    "bidirectional": False,
+    "parameters": 1289441,
+}
+PREDICTION_EXAMPLE: dict[str, Any] = {
+    "label": "positive",
+    "probability": 0.9312,
+    "positive_probability": 0.9312,
+}
+TRACE_EXAMPLE: dict[str, Any] = {
+    "model": "sentiment-ko-gru",
+    "cell": "gru",
+    "steps": 2,
+    "precision": 4,
+    "tokens": ["<pad>", "재미있"],
+    "token_ids": [0, 57],
+    "token_kinds": ["pad", "word"],
+    "values": None,
+    "scaled": None,
+    "layers": [
+        {
+            "layer": 0,
+            "direction": "forward",
+            "units": 2,
+            "gates": {
+                "reset": [[0.4811, 0.5132], [0.2271, 0.7395]],
+                "update": [[0.6203, 0.4417], [0.1822, 0.9021]],
+                "candidate": [[-0.0913, 0.2204], [0.8127, -0.3391]],
+            },
+            "hidden": [[-0.0347, 0.1231], [0.6585, 0.0776]],
+            "cell": None,
+        }
+    ],
+    "prediction": PREDICTION_EXAMPLE,
+    "step_predictions": [
+        {"label": "negative", "probability": 0.5021, "positive_probability": 0.4979},
+        PREDICTION_EXAMPLE,
+    ],
+}
+
 
 class ParameterCount(BaseModel):
     key: str = Field(examples=["recurrent.0"])
@@ -269,6 +320,8 @@ class ParameterCount(BaseModel):
 
 class ModelSummary(BaseModel):
     """What a model is, in a line of a table."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SUMMARY_EXAMPLE]})
 
     id: str = Field(examples=["sentiment-ko-gru"])
     title: str
@@ -287,6 +340,27 @@ class ModelSummary(BaseModel):
 
 class ModelDetail(ModelSummary):
     """A model with its per-layer parameter counts, card and example inputs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **SUMMARY_EXAMPLE,
+                    "parameter_counts": [
+                        {"key": "embedding", "name": "Embedding", "parameters": 1280000},
+                        {"key": "recurrent.0", "name": "GRU layer 1", "parameters": 9408},
+                        {"key": "head.0", "name": "Dense 1", "parameters": 33},
+                    ],
+                    "card": "# Korean movie reviews · GRU\n...",
+                    "description": "",
+                    "examples": ["배우들 연기가 정말 좋았고 마지막 장면에서 울었어요"],
+                    "labels": ["negative", "positive"],
+                    "target": None,
+                    "target_unit": None,
+                }
+            ]
+        }
+    )
 
     parameter_counts: list[ParameterCount]
     card: str = Field(description="The model card (Markdown).")
@@ -329,6 +403,8 @@ class LayerOut(BaseModel):
 class TraceResponse(BaseModel):
     """Every gate, hidden and cell value at every step, plus the input as the network saw it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [TRACE_EXAMPLE]})
+
     model: str | None = Field(description="Model id; null for an ad-hoc network.")
     cell: Cell
     steps: int
@@ -346,6 +422,12 @@ class TraceResponse(BaseModel):
 
 
 class PredictResponse(BaseModel):
+    """One prediction per input, in the order of the inputs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"predictions": [PREDICTION_EXAMPLE]}]}
+    )
+
     predictions: list[PredictionOut]
 
 
