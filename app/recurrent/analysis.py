@@ -29,6 +29,7 @@ from app.recurrent.trace import (
 # Output units whose input gradients are computed in one batched backward pass: enough to
 # amortise the per-pass cost, few enough that (units, batch, steps, features) stays small.
 _UNITS_PER_PASS = 32
+_GRADIENT_VALUES_PER_PASS = 1 << 24  # 64 MB of float32 gradients
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,11 @@ def _squared_jacobian_norms(final: Tensor, inputs: Tensor) -> Tensor:
     inputs[b] is row j of sequence b's own Jacobian: one pass per output unit serves the batch.
     """
     units = final.shape[1]
+    per_pass = max(1, min(_UNITS_PER_PASS, _GRADIENT_VALUES_PER_PASS // inputs.numel()))
     total = inputs.new_zeros(inputs.shape[:2])
     identity = torch.eye(units, dtype=final.dtype, device=final.device)
-    for start in range(0, units, _UNITS_PER_PASS):
-        rows = identity[start : start + _UNITS_PER_PASS]  # (chunk, units)
+    for start in range(0, units, per_pass):
+        rows = identity[start : start + per_pass]  # (chunk, units)
         seeds = rows.unsqueeze(1).expand(-1, final.shape[0], -1)  # (chunk, batch, units)
         (grads,) = torch.autograd.grad(
             final, inputs, grad_outputs=seeds, is_grads_batched=True, retain_graph=True

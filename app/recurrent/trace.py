@@ -151,44 +151,21 @@ def _trace(
     lengths: Tensor | list[int] | None,
 ) -> Trace:
     x, batched = batch_first_inputs(module, inputs)
-    batch, steps, _ = x.shape
-    step_lengths = _step_lengths(lengths, batch, steps, batched)
+    step_lengths = _step_lengths(lengths, x.shape[0], x.shape[1], batched)
     h0, c0 = _initial_states(module, kind, initial_state, batched, x)
-    packed = lengths is not None
-    device_lengths = step_lengths.to(x.device)
-    # Only a batch with a sequence shorter than the rest has absent steps to blank out.
-    ragged = packed and bool((step_lengths < steps).any())
-    present = _present_steps(device_lengths, steps) if ragged else x.new_ones(batch, steps).bool()
-    directions = _directions(module)
-
+    extent = _extent(step_lengths, x, packed=lengths is not None)
     layers: list[LayerTrace] = []
     runs: list[_NativeRun] = []
     layer_input = x
-    native_input: Tensor | PackedSequence = _pack(x, step_lengths) if packed else x
+    native_input: Tensor | PackedSequence = x
+    if lengths is not None:
+        native_input = pack_padded_sequence(x, step_lengths, batch_first=True, enforce_sorted=False)
     for layer in range(module.num_layers):
-        rows = slice(layer * len(directions), (layer + 1) * len(directions))
-        layer_c0 = c0[rows] if c0 is not None else None
-        run = _run_native_layer(module, layer, native_input, h0[rows], layer_c0, steps)
+        run, found = _trace_layer(module, kind, layer, layer_input, native_input, h0, c0, extent)
         runs.append(run)
-        hiddens = run.padded.chunk(len(directions), dim=-1)
-        for index, direction in enumerate(directions):
-            layers.append(
-                _trace_direction(
-                    kind,
-                    layer,
-                    direction,
-                    layer_input,
-                    hiddens[index],
-                    h0[rows][index],
-                    layer_c0[index] if layer_c0 is not None else None,
-                    _direction_weights(module, layer, direction),
-                    device_lengths,
-                    present,
-                    ragged,
-                )
-            )
+        layers += found
+        # The next layer reads this one's outputs, packed as the module itself would pass them.
         layer_input, native_input = run.padded, run.output
-
     return Trace(
         cell=kind,
         output=_module_output(module, runs[-1].output, batched),
@@ -200,6 +177,59 @@ def _trace(
         bidirectional=module.bidirectional,
         gate_names=GATE_NAMES[kind],
     )
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """Which steps of each sequence exist, on the inputs' device."""
+
+    lengths: Tensor  # (batch,)
+    present: Tensor  # (batch, steps), bool
+    ragged: bool  # some sequence ends before the last step
+
+
+def _extent(lengths: Tensor, x: Tensor, packed: bool) -> _Extent:
+    steps = x.shape[1]
+    on_device = lengths.to(x.device)
+    # Only a batch with a sequence shorter than the rest has absent steps to blank out.
+    ragged = packed and bool((lengths < steps).any())
+    if not ragged:
+        return _Extent(on_device, x.new_ones(x.shape[:2], dtype=torch.bool), False)
+    present = torch.arange(steps, device=x.device).unsqueeze(0) < on_device.unsqueeze(1)
+    return _Extent(on_device, present, True)
+
+
+def _trace_layer(
+    module: nn.RNNBase,
+    kind: CellKind,
+    layer: int,
+    layer_input: Tensor,
+    native_input: Tensor | PackedSequence,
+    h0: Tensor,
+    c0: Tensor | None,
+    extent: _Extent,
+) -> tuple[_NativeRun, list[LayerTrace]]:
+    """One layer through the native kernel, then the gates of each of its directions."""
+    directions = _directions(module)
+    rows = slice(layer * len(directions), (layer + 1) * len(directions))
+    layer_h0, layer_c0 = h0[rows], (c0[rows] if c0 is not None else None)
+    run = _run_native_layer(module, layer, native_input, layer_h0, layer_c0, layer_input.shape[1])
+    hiddens = run.padded.chunk(len(directions), dim=-1)
+    found = [
+        _trace_direction(
+            kind,
+            layer,
+            direction,
+            layer_input,
+            hiddens[index],
+            layer_h0[index],
+            layer_c0[index] if layer_c0 is not None else None,
+            _direction_weights(module, layer, direction),
+            extent,
+        )
+        for index, direction in enumerate(directions)
+    ]
+    return run, found
 
 
 def check_deterministic(module: nn.RNNBase) -> None:
@@ -257,11 +287,6 @@ def _step_lengths(
     if bool((result < 1).any()) or bool((result > steps).any()):
         raise ValueError(f"every length must be between 1 and {steps}, got {result.tolist()}")
     return result
-
-
-def _present_steps(lengths: Tensor, steps: int) -> Tensor:
-    """(batch, steps): True at each sequence's steps, False past its end."""
-    return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
 
 def _directions(module: nn.RNNBase) -> tuple[Direction, ...]:
@@ -392,10 +417,6 @@ def quiet_projection_warning(module: nn.RNNBase) -> Iterator[None]:
         yield
 
 
-def _pack(x: Tensor, lengths: Tensor) -> PackedSequence:
-    return pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-
-
 def _run_native_layer(
     module: nn.RNNBase,
     layer: int,
@@ -438,19 +459,17 @@ def _direction_weights(module: nn.RNNBase, layer: int, direction: Direction) -> 
     )
 
 
-def _previous_hidden(
-    hidden: Tensor, h0: Tensor, lengths: Tensor, reverse: bool, ragged: bool
-) -> Tensor:
+def _previous_hidden(hidden: Tensor, h0: Tensor, extent: _Extent, reverse: bool) -> Tensor:
     """h_{t-1} as each step saw it: the neighbouring step in reading order, or h0 at the start."""
     start = h0.unsqueeze(1)
     if not reverse:
         return torch.cat([start, hidden[:, :-1]], dim=1)
     following = torch.cat([hidden[:, 1:], start], dim=1)
-    if not ragged:
+    if not extent.ragged:
         return following
     # A shorter sequence's backward pass starts at its own last step, from h0.
     steps = hidden.shape[1]
-    has_next = torch.arange(1, steps + 1, device=hidden.device).unsqueeze(0) < lengths.unsqueeze(1)
+    has_next = torch.arange(1, steps + 1, device=hidden.device) < extent.lengths.unsqueeze(1)
     return torch.where(has_next.unsqueeze(-1), following, start)
 
 
@@ -463,26 +482,25 @@ def _trace_direction(
     h0: Tensor,
     c0: Tensor | None,
     weights: DirectionWeights,
-    lengths: Tensor,
-    present: Tensor,
-    ragged: bool,
+    extent: _Extent,
 ) -> LayerTrace:
+    """The gates (and LSTM cell states) of one layer-direction, given its native hidden states."""
     reverse = direction == "backward"
     gates: dict[str, Tensor] = {}
     cell: Tensor | None = None
     if kind != "rnn":
-        h_prev = _previous_hidden(hidden, h0, lengths, reverse, ragged)
+        h_prev = _previous_hidden(hidden, h0, extent, reverse)
         if kind == "lstm":
             assert c0 is not None
             gates = lstm_gates(layer_input, h_prev, weights)
-            cell = lstm_cell_states(gates, c0, lengths, reverse)
+            cell = lstm_cell_states(gates, c0, extent.lengths, reverse)
         else:
             gates = gru_gates(layer_input, h_prev, weights)
-    if ragged:
-        gates = {name: _blank_absent(value, present) for name, value in gates.items()}
-        hidden = _blank_absent(hidden, present)
-        cell = _blank_absent(cell, present) if cell is not None else None
-    return LayerTrace(layer, direction, gates, hidden, cell, present)
+    if extent.ragged:
+        gates = {name: _blank_absent(value, extent.present) for name, value in gates.items()}
+        hidden = _blank_absent(hidden, extent.present)
+        cell = _blank_absent(cell, extent.present) if cell is not None else None
+    return LayerTrace(layer, direction, gates, hidden, cell, extent.present)
 
 
 def _blank_absent(values: Tensor, present: Tensor) -> Tensor:
