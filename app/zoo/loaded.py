@@ -21,6 +21,7 @@ from app.zoo.spec import ModelConfig, NumbersPreprocessing, TextPreprocessing
 
 TokenKind = Literal["word", "oov", "pad"]
 PAD_TOKEN = "<pad>"
+PREDICT_BATCH = 256  # inputs run through the network at once by predict()
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,13 @@ class LoadedModel:
     ) -> PreparedInput:
         rows = _numeric_rows(raw, len(spec.features), field_name, max_steps)
         scaled = [self._scale(row) for row in rows]
-        for step, row in enumerate(scaled):
-            for column, value in enumerate(row):
-                if not math.isfinite(value):
-                    raise InputError(f"{field_name}[{step}][{column}]", "is too large to scale")
         features = torch.tensor([scaled], dtype=self._dtype)
+        if not bool(torch.isfinite(features).all()):
+            step, column = (int(i) for i in (~torch.isfinite(features[0])).nonzero()[0])
+            raise InputError(
+                f"{field_name}[{step}][{column}]",
+                f"is too large for the model once scaled: {rows[step][column]!r}",
+            )
         return PreparedInput(features=features, values=rows, scaled=scaled)
 
     @property
@@ -171,8 +174,13 @@ class LoadedModel:
         prepared = [
             self.prepare(raw, f"inputs[{index}]", max_steps) for index, raw in enumerate(raws)
         ]
-        with torch.no_grad():
-            return [self._prediction(self.network(item.features)[0]) for item in prepared]
+        outputs: dict[int, Tensor] = {}
+        for positions in _same_length_groups(prepared, PREDICT_BATCH):
+            features = torch.cat([prepared[position].features for position in positions])
+            with torch.no_grad():
+                rows = self.network(features)
+            outputs.update(zip(positions, rows, strict=True))
+        return [self._prediction(outputs[position]) for position in range(len(prepared))]
 
     def run_trace(self, raw: Any, max_steps: int | None = None) -> TracedInput:
         """Prepare one input, trace the recurrent module on it, and predict from the trace."""
@@ -254,6 +262,18 @@ class LoadedModel:
 def words_of(tokenizer: Tokenizer, text: str) -> list[str]:
     """The tokens Keras's texts_to_sequences looks up for `text`, with the tokenizer's analyzer."""
     return tokenizer.tokenize(text)
+
+
+def _same_length_groups(prepared: list[PreparedInput], size: int) -> list[list[int]]:
+    """Positions of inputs with equal step counts, in chunks of `size`: one forward each."""
+    by_steps: dict[int, list[int]] = {}
+    for position, item in enumerate(prepared):
+        by_steps.setdefault(item.steps, []).append(position)
+    return [
+        positions[start : start + size]
+        for positions in by_steps.values()
+        for start in range(0, len(positions), size)
+    ]
 
 
 def _recurrent_layer(name: str) -> int:

@@ -1,7 +1,7 @@
 """GateNet: Embedding? -> nn.RNN/LSTM/GRU -> Dense head, rebuilt from a ModelConfig.
 
 Its state_dict is what `weights.safetensors` stores: `embedding.weight`,
-`recurrent.<PyTorch's own parameter names>`, `head.<k>.weight` / `head.<k>.bias`.
+`recurrent.<PyTorch's own parameter names>`, `head.layers.<k>.weight` / `.bias`.
 """
 
 from __future__ import annotations

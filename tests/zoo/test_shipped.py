@@ -1,0 +1,127 @@
+"""The models shipped in models/: they load, trace their examples, and reach their floors."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from app.zoo import LoadedModel, load_model
+from app.zoo.train import RECIPES, held_out
+from tests.zoo.builders import DATA_DIR, MODELS_DIR, needs_data
+
+MAX_FILE_BYTES = 8_000_000
+# Held-out floors from the issue; the RNN has none (its number is reported in its card).
+ACCURACY_FLOORS = {
+    "sentiment-ko-gru": 0.82,
+    "sentiment-ko-lstm": 0.82,
+    "sentiment-en-gru": 0.76,
+    "sentiment-en-lstm": 0.76,
+}
+KOREAN_SLICE = 2000  # rows of ratings_test.tsv checked (the card has all 20,000)
+
+
+@cache
+def shipped(model_id: str) -> LoadedModel:
+    return load_model(MODELS_DIR / model_id)
+
+
+def test_every_recipe_has_a_shipped_model() -> None:
+    present = {path.name for path in MODELS_DIR.iterdir() if not path.name.startswith(".")}
+
+    assert set(RECIPES) <= present
+
+
+@pytest.mark.parametrize("model_id", sorted(RECIPES))
+def test_shipped_model_loads_and_its_id_is_its_folder(model_id: str) -> None:
+    model = shipped(model_id)
+
+    assert model.id == model_id
+    assert model.config.title == RECIPES[model_id].title
+    assert model.config.recurrent.cell == RECIPES[model_id].cell
+    sizes = {path.name: path.stat().st_size for path in (MODELS_DIR / model_id).iterdir()}
+    assert set(sizes) == {"config.json", "weights.safetensors", "card.md"}
+    assert max(sizes.values()) < MAX_FILE_BYTES
+
+
+@pytest.mark.parametrize("model_id", sorted(RECIPES))
+def test_shipped_model_traces_every_example(model_id: str) -> None:
+    model = shipped(model_id)
+
+    assert len(model.config.examples) >= 2
+    for example in model.config.examples:
+        traced = model.run_trace(example)
+        assert traced.trace.steps == traced.prepared.steps
+        assert traced.trace.num_layers == model.config.recurrent.num_layers
+        if model.config.task == "regression":
+            assert traced.prediction.unit == "°C"
+            assert -30 < (traced.prediction.value or math.nan) < 50
+
+
+@pytest.mark.parametrize("model_id", sorted(m for m in RECIPES if RECIPES[m].task == "sentiment"))
+def test_shipped_sentiment_examples_cover_both_polarities(model_id: str) -> None:
+    model = shipped(model_id)
+
+    labels = {prediction.label for prediction in model.predict(model.config.examples)}
+
+    assert labels == {"negative", "positive"}
+
+
+@pytest.mark.parametrize("model_id", sorted(RECIPES))
+def test_shipped_card_names_data_metric_and_command(model_id: str) -> None:
+    card = shipped(model_id).card
+    recipe = RECIPES[model_id]
+
+    assert f"gatescope train {model_id}" in card
+    assert "Wall time" in card and "Intended use" in card
+    if recipe.task == "sentiment":
+        assert "accuracy" in card
+    else:
+        assert "RMSE" in card and "persistence" in card
+    assert "limit=" not in card  # shipped models are the full recipe, not a quick run
+
+
+def accuracy(model: LoadedModel, texts: list[str], labels: list[float]) -> float:
+    predictions = model.predict(texts)
+    right = sum(
+        (prediction.label == "positive") == (label == 1.0)
+        for prediction, label in zip(predictions, labels, strict=True)
+    )
+    return right / len(labels)
+
+
+@needs_data
+@pytest.mark.data
+@pytest.mark.slow
+@pytest.mark.parametrize("model_id", sorted(ACCURACY_FLOORS))
+def test_shipped_sentiment_model_reaches_its_floor(model_id: str) -> None:
+    limit = KOREAN_SLICE if model_id.startswith("sentiment-ko") else None
+    truth = held_out(model_id, DATA_DIR, limit=limit)
+
+    score = accuracy(shipped(model_id), truth.inputs, truth.targets)
+
+    assert score >= ACCURACY_FLOORS[model_id]
+
+
+def rmse(predicted: list[float], truth: list[float]) -> float:
+    return math.sqrt(sum((p - t) ** 2 for p, t in zip(predicted, truth, strict=True)) / len(truth))
+
+
+@needs_data
+@pytest.mark.data
+@pytest.mark.slow
+@pytest.mark.parametrize("model_id", ["weather-gru", "weather-lstm"])
+def test_shipped_weather_model_beats_persistence_on_the_held_out_year(model_id: str) -> None:
+    truth = held_out(model_id, DATA_DIR)
+    model = shipped(model_id)
+
+    predicted = [prediction.value or math.nan for prediction in model.predict(truth.inputs)]
+
+    assert truth.baseline is not None
+    assert rmse(predicted, truth.targets) < rmse(truth.baseline, truth.targets)
+
+
+def test_models_dir_is_the_projects(tmp_path: Path) -> None:
+    assert MODELS_DIR.name == "models" and (MODELS_DIR.parent / "app").is_dir()

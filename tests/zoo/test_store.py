@@ -1,0 +1,308 @@
+"""Saving and loading model directories: round trip, strict weights, corrupt files."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from app.zoo import GateNet, ModelFormatError, ModelRegistry, load_model, save_model
+from app.zoo.spec import ModelConfig
+from app.zoo.store import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
+from tests.zoo.builders import numbers_config, text_config
+
+CARD = "# Tiny\n\nHeld-out accuracy: 0.5 (a coin).\n"
+
+
+def saved(tmp_path: Path, config: ModelConfig | None = None, seed: int = 0) -> Path:
+    config = config or text_config("lstm", num_layers=2, bidirectional=True)
+    torch.manual_seed(seed)
+    return save_model(GateNet(config), config, CARD, tmp_path / config.id)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param(text_config("gru"), id="text-gru"),
+        pytest.param(text_config("lstm", num_layers=2, bidirectional=True), id="text-bilstm-2"),
+        pytest.param(numbers_config("rnn", num_layers=2), id="numbers-rnn-2"),
+        pytest.param(numbers_config("gru", scaled=False, features=("level",)), id="series-gru"),
+    ],
+)
+def test_save_then_load_gives_back_config_weights_and_card(
+    tmp_path: Path, config: ModelConfig
+) -> None:
+    torch.manual_seed(3)
+    network = GateNet(config)
+    directory = save_model(network, config, CARD, tmp_path / config.id)
+
+    model = load_model(directory)
+
+    assert model.config == config
+    assert model.card == CARD
+    assert model.source == "shipped"
+    original = network.state_dict()
+    restored = model.network.state_dict()
+    assert sorted(restored) == sorted(original)
+    for name, tensor in original.items():
+        assert torch.equal(restored[name], tensor), name
+    assert not model.network.training
+
+
+def test_saved_directory_holds_exactly_the_three_files_readable_by_all(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+
+    assert sorted(path.name for path in directory.iterdir()) == [
+        CARD_FILE,
+        CONFIG_FILE,
+        WEIGHTS_FILE,
+    ]
+    assert [path.name for path in tmp_path.iterdir()] == [directory.name]  # no staging left
+    assert directory.stat().st_mode & 0o755 == 0o755
+    assert all(path.stat().st_mode & 0o644 == 0o644 for path in directory.iterdir())
+
+
+def test_saving_over_a_model_replaces_it_whole(tmp_path: Path) -> None:
+    first = saved(tmp_path, seed=1)
+    (first / "stray.txt").write_text("from an older version")
+    second = saved(tmp_path, seed=2)
+
+    assert first == second
+    assert not (second / "stray.txt").exists()
+    assert [path.name for path in tmp_path.iterdir()] == [second.name]
+
+
+def test_save_refuses_a_network_that_does_not_fit_the_config(tmp_path: Path) -> None:
+    config = text_config("gru")
+    other = GateNet(text_config("lstm"))
+
+    with pytest.raises(ModelFormatError, match="shape"):
+        save_model(other, config, CARD, tmp_path / config.id)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_weights_are_safetensors_named_like_pytorch(tmp_path: Path) -> None:
+    directory = saved(tmp_path, text_config("lstm", num_layers=2, bidirectional=True))
+
+    names = set(load_file(str(directory / WEIGHTS_FILE)))
+
+    assert {"embedding.weight", "head.layers.0.weight", "head.layers.0.bias"} <= names
+    assert {"recurrent.weight_ih_l1_reverse", "recurrent.bias_hh_l0"} <= names
+
+
+# -- strict weights -----------------------------------------------------------------------------
+
+
+def rewrite_weights(directory: Path, change: dict[str, torch.Tensor | None]) -> None:
+    state = load_file(str(directory / WEIGHTS_FILE))
+    for name, tensor in change.items():
+        if tensor is None:
+            del state[name]
+        else:
+            state[name] = tensor
+    save_file(state, str(directory / WEIGHTS_FILE))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param({"recurrent.bias_hh_l1": None}, "missing", id="missing"),
+        pytest.param({"recurrent.extra": torch.zeros(2)}, "unexpected", id="unexpected"),
+        pytest.param({"head.layers.0.bias": torch.zeros(2)}, "shape", id="wrong-shape"),
+        pytest.param(
+            {"head.layers.0.bias": torch.zeros(1, dtype=torch.int64)}, "int64", id="integer-dtype"
+        ),
+        pytest.param(
+            {"head.layers.0.bias": torch.zeros(1, dtype=torch.float64)}, "mix", id="mixed"
+        ),
+        pytest.param({"head.layers.0.bias": torch.tensor([float("nan")])}, "NaN", id="nan"),
+        pytest.param({"head.layers.0.bias": torch.tensor([float("inf")])}, "infinite", id="inf"),
+    ],
+)
+def test_load_rejects_weights_that_do_not_fit_exactly(
+    tmp_path: Path, change: dict[str, torch.Tensor | None], message: str
+) -> None:
+    directory = saved(tmp_path)
+    rewrite_weights(directory, change)
+
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(directory)
+
+
+def test_float64_weights_load_as_float64(tmp_path: Path) -> None:
+    config = numbers_config("gru")
+    directory = save_model(GateNet(config).double(), config, CARD, tmp_path / config.id)
+
+    model = load_model(directory)
+
+    assert all(p.dtype == torch.float64 for p in model.network.parameters())
+    assert model.run_trace([[0.0, 1.0, 2.0, 3.0]]).prediction.value is not None
+
+
+# -- corrupt and foreign files ------------------------------------------------------------------
+
+
+def test_missing_config_is_a_format_error(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    (directory / CONFIG_FILE).unlink()
+
+    with pytest.raises(ModelFormatError, match="config.json is missing"):
+        load_model(directory)
+
+
+def test_missing_weights_is_a_format_error(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    (directory / WEIGHTS_FILE).unlink()
+
+    with pytest.raises(ModelFormatError, match="weights.safetensors is missing"):
+        load_model(directory)
+
+
+def test_missing_card_loads_with_an_empty_card(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    (directory / CARD_FILE).unlink()
+
+    assert load_model(directory).card == ""
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"\x00" * 64, id="zeros"),
+        pytest.param(b"not a safetensors file at all", id="text"),
+        pytest.param(b"\xff\xff\xff\xff\xff\xff\xff\x7f{}", id="huge-header-length"),
+    ],
+)
+def test_garbage_weights_are_a_format_error(tmp_path: Path, content: bytes) -> None:
+    directory = saved(tmp_path)
+    (directory / WEIGHTS_FILE).write_bytes(content)
+
+    with pytest.raises(ModelFormatError, match="safetensors"):
+        load_model(directory)
+
+
+def test_truncated_weights_are_a_format_error(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    weights = directory / WEIGHTS_FILE
+    weights.write_bytes(weights.read_bytes()[:-100])
+
+    with pytest.raises(ModelFormatError):
+        load_model(directory)
+
+
+class Boom:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (exec, ("raise SystemExit('unpickled!')",))
+
+
+def test_a_pickle_posing_as_weights_is_never_unpickled(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    (directory / WEIGHTS_FILE).write_bytes(pickle.dumps({"embedding.weight": Boom()}))
+
+    with pytest.raises(ModelFormatError):
+        load_model(directory)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(lambda c: "{not json", "valid model config", id="not-json"),
+        pytest.param(lambda c: json.dumps([1, 2]), "valid model config", id="not-an-object"),
+        pytest.param(lambda c: json.dumps({**c, "extra": 1}), "extra", id="unknown-field"),
+        pytest.param(lambda c: json.dumps({**c, "format_version": 2}), "format_version", id="v2"),
+        pytest.param(lambda c: json.dumps({**c, "id": "../etc"}), "id", id="path-in-id"),
+        pytest.param(
+            lambda c: json.dumps({**c, "recurrent": {**c["recurrent"], "cell": "tcn"}}),
+            "cell",
+            id="unknown-cell",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "recurrent": {**c["recurrent"], "input_size": 5}}),
+            "input_size",
+            id="input-size-not-embedding",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "head": [{"out_features": 1, "activation": "relu"}]}),
+            "sigmoid",
+            id="sentiment-without-sigmoid",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "embedding": {**c["embedding"], "num_embeddings": 3}}),
+            "embedding",
+            id="vocabulary-larger-than-embedding",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {**c, "preprocessing": {**c["preprocessing"], "analyzer": "morpheme"}}
+            ),
+            "analyzer",
+            id="analyzer-disagrees-with-tokenizer",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "preprocessing": {**c["preprocessing"], "tokenizer": {}}}),
+            "tokenizer",
+            id="no-tokenizer",
+        ),
+    ],
+)
+def test_bad_config_is_a_format_error(tmp_path: Path, edit: object, message: str) -> None:
+    directory = saved(tmp_path, text_config("gru"))
+    config_path = directory / CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config_path.write_text(edit(config), encoding="utf-8")  # type: ignore[operator]
+
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(directory)
+
+
+def test_non_finite_scaler_constants_are_a_format_error(tmp_path: Path) -> None:
+    directory = saved(tmp_path, numbers_config("gru"))
+    config_path = directory / CONFIG_FILE
+    text = config_path.read_text(encoding="utf-8").replace(
+        '"target_max": 10.0', '"target_max": NaN'
+    )
+    config_path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(ModelFormatError):
+        load_model(directory)
+
+
+def test_a_card_that_is_not_utf8_is_a_format_error(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    (directory / CARD_FILE).write_bytes(b"\xff\xfe\xfa")
+
+    with pytest.raises(ModelFormatError, match="card"):
+        load_model(directory)
+
+
+# -- the registry -------------------------------------------------------------------------------
+
+
+def test_registry_loads_shipped_and_picks_up_uploads(tmp_path: Path) -> None:
+    shipped, uploads = tmp_path / "shipped", tmp_path / "uploads"
+    saved(shipped, text_config("gru", model_id="one"))
+    registry = ModelRegistry(shipped, uploads)
+    assert [model.id for model in registry.all()] == ["one"]
+
+    saved(uploads, numbers_config("gru", model_id="two"))
+    (uploads / ".two.staging").mkdir()  # hidden staging folders are not models
+    broken = saved(uploads, numbers_config("gru", model_id="three"))
+    (broken / WEIGHTS_FILE).write_bytes(b"broken")
+
+    assert [model.id for model in registry.all()] == ["one", "two"]
+    two = registry.get("two")
+    assert two is not None and two.source == "uploaded"
+    assert registry.get("three") is None
+
+
+def test_registry_refuses_a_shipped_model_in_a_folder_named_otherwise(tmp_path: Path) -> None:
+    directory = saved(tmp_path, text_config("gru", model_id="right-name"))
+    directory.rename(tmp_path / "wrong-name")
+
+    with pytest.raises(ModelFormatError, match="folder"):
+        ModelRegistry(tmp_path)

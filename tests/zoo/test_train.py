@@ -1,0 +1,163 @@
+"""Training recipes: tiny end-to-end runs on slices of the shared data, and their contracts."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from app.preprocessing import morpheme_tokens
+from app.zoo import load_model
+from app.zoo.train import RECIPES, TrainReport, held_out, morpheme_batch, train
+from tests.zoo.builders import DATA_DIR, needs_data
+
+SHIPPED_IDS = {
+    "sentiment-ko-gru",
+    "sentiment-ko-lstm",
+    "sentiment-en-gru",
+    "sentiment-en-lstm",
+    "sentiment-en-rnn",
+    "weather-gru",
+    "weather-lstm",
+}
+
+
+def test_there_is_one_recipe_per_shipped_model() -> None:
+    assert set(RECIPES) == SHIPPED_IDS
+
+
+@pytest.mark.parametrize("model_id", sorted(SHIPPED_IDS))
+def test_recipes_stay_small_enough_to_read_on_screen(model_id: str) -> None:
+    recipe = RECIPES[model_id]
+    cell_name = "RNN" if recipe.cell == "rnn" else recipe.cell.upper()
+
+    assert 16 <= recipe.hidden_size <= 64
+    assert cell_name in recipe.title and f"{recipe.hidden_size} units" in recipe.title
+
+
+def test_data_dir_defaults_to_the_shared_folder_beside_the_project() -> None:
+    default = inspect.signature(train).parameters["data_dir"].default
+
+    assert default == DATA_DIR
+
+
+def test_missing_data_says_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "nsmc" / "ratings_train.tsv")):
+        train("sentiment-ko-gru", tmp_path, tmp_path / "out", progress=False)
+    with pytest.raises(FileNotFoundError, match="seattle-weather.csv"):
+        train("weather-gru", tmp_path, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_model_id_names_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(KeyError, match="sentiment-ko-gru"):
+        train("sentiment-fr-gru", tmp_path, tmp_path, progress=False)
+
+
+def test_batch_morphemes_equal_the_servers_morpheme_tokens() -> None:
+    texts = ["나는 밥을 먹었다.", "이 영화 진짜 재밌다ㅋㅋ!!", "", "OK 그냥 so-so...", "   "]
+
+    assert morpheme_batch(texts) == [morpheme_tokens(text) for text in texts]
+
+
+def check_trained(report: TrainReport, out_dir: Path, metric: str) -> None:
+    directory = out_dir / report.model_id
+    assert report.directory == directory
+    model = load_model(directory)
+    assert model.id == report.model_id
+    assert model.config.examples
+    for example in model.config.examples:
+        traced = model.run_trace(example)
+        assert traced.trace.steps == traced.prepared.steps
+    card = model.card
+    assert f"gatescope train {report.model_id}" in card
+    assert metric in card and "Wall time" in card and "Intended use" in card
+    assert report.epochs_run == 1 and report.seconds > 0
+    assert "a quick run" in card and "epochs=1" in card
+
+
+@needs_data
+@pytest.mark.data
+@pytest.mark.parametrize(
+    ("model_id", "data_file"),
+    [
+        pytest.param("sentiment-ko-lstm", "nsmc/ratings_train.tsv", id="korean-morphemes"),
+        pytest.param("sentiment-en-rnn", "movie_snippets/movie_snippets.tsv", id="english"),
+    ],
+)
+def test_a_tiny_sentiment_run_writes_a_loadable_traceable_model(
+    tmp_path: Path, model_id: str, data_file: str
+) -> None:
+    report = train(model_id, DATA_DIR, tmp_path, limit=300, epochs=1, progress=False, threads=1)
+
+    check_trained(report, tmp_path, "accuracy")
+    assert 0.0 <= report.metrics["accuracy"] <= 1.0
+    assert report.held_out_rows == 300
+    model = load_model(tmp_path / model_id)
+    assert data_file in model.card
+    assert model.config.preprocessing.padding == "pre"  # type: ignore[union-attr]
+    expected = "morpheme" if model_id.startswith("sentiment-ko") else "whitespace"
+    assert model.config.preprocessing.analyzer == expected  # type: ignore[union-attr]
+    assert model.config.labels == ["negative", "positive"]
+
+
+@needs_data
+@pytest.mark.data
+def test_a_tiny_weather_run_reports_rmse_against_persistence(tmp_path: Path) -> None:
+    report = train(
+        "weather-lstm", DATA_DIR, tmp_path, limit=200, epochs=1, progress=False, threads=1
+    )
+
+    check_trained(report, tmp_path, "RMSE")
+    assert report.metrics["rmse"] > 0 and report.metrics["persistence_rmse"] > 0
+    model = load_model(tmp_path / "weather-lstm")
+    spec = model.config.preprocessing
+    assert spec.features == ["precipitation", "temp_max", "temp_min", "wind"]  # type: ignore[union-attr]
+    assert spec.target == "temp_max" and spec.target_unit == "°C"  # type: ignore[union-attr]
+    assert model.config.recurrent.num_layers == 2
+    assert [(d.out_features, d.activation) for d in model.config.head] == [
+        (100, "relu"),
+        (50, "relu"),
+        (1, "linear"),
+    ]
+    truth = held_out("weather-lstm", DATA_DIR)
+    assert len(truth.targets) == 365
+    assert all(window in truth.inputs for window in model.config.examples)
+
+
+@needs_data
+@pytest.mark.data
+def test_training_is_seeded(tmp_path: Path) -> None:
+    first = train(
+        "weather-gru", DATA_DIR, tmp_path / "a", limit=100, epochs=1, progress=False, threads=1
+    )
+    second = train(
+        "weather-gru", DATA_DIR, tmp_path / "b", limit=100, epochs=1, progress=False, threads=1
+    )
+
+    assert first.metrics == second.metrics
+    weights_a = load_file(str(first.directory / "weights.safetensors"))
+    weights_b = load_file(str(second.directory / "weights.safetensors"))
+    assert all((weights_a[name] == weights_b[name]).all() for name in weights_a)
+
+
+@needs_data
+@pytest.mark.data
+def test_training_restores_torch_thread_count(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+
+    train("weather-gru", DATA_DIR, tmp_path, limit=50, epochs=1, progress=False, threads=2)
+
+    assert torch.get_num_threads() == 1
+
+
+@needs_data
+@pytest.mark.data
+def test_english_held_out_part_is_a_tenth_and_never_trained_on() -> None:
+    truth = held_out("sentiment-en-gru", DATA_DIR)
+
+    assert 1000 <= len(truth.inputs) <= 1100  # 10 % of the rows with a non-zero score
+    assert set(truth.targets) == {0.0, 1.0}
