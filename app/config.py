@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,10 +43,12 @@ class Settings(BaseSettings):
         description="Intra-op threads per server process; requests already run side by side.",
     )
     model_threads: int = Field(
-        default=2,
+        default_factory=lambda: min(4, max(2, os.cpu_count() or 2)),
         ge=1,
         le=64,
-        description="Threads per server process that trace and predict; requests beyond queue.",
+        description="Threads per server process that trace and predict (default: the cores, "
+        "2 to 4); more requests queue. Much of a trace holds the GIL, so more threads than "
+        "cores only add contention.",
     )
     cache_bytes: int = Field(
         default=64_000_000,

@@ -9,8 +9,8 @@ their shortest exact form.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any, Literal
 
 import numpy as np
@@ -186,31 +186,42 @@ def _step_labels(view: TraceView) -> list[bytes]:
     return [b""] * view.steps
 
 
-def _layer_rows(layer: LayerTrace, labels: list[bytes], precision: int | None) -> Iterator[bytes]:
-    """The rows of one layer-direction, step-major then unit."""
-    series = [rounded(value, precision) for value in layer.gates.values()]
-    series.append(rounded(layer.cell, precision) if layer.cell is not None else None)  # type: ignore[arg-type]
-    series.append(rounded(layer.hidden, precision))
-    steps, units = layer.hidden.shape[1], layer.units
-    empty = [b""] * (steps * units)
-    columns = [_number_strings(values) if values is not None else empty for values in series]
-    prefix = f"{layer.layer},{layer.direction},".encode()
-    unit_names = [str(unit).encode() for unit in range(units)]
-    position = 0
-    for step in range(steps):
-        head = prefix + str(step).encode() + b","
-        for unit in range(units):
-            numbers = b",".join(column[position] for column in columns)
-            yield head + unit_names[unit] + b"," + labels[step] + b"," + numbers
-            position += 1
+def _repeat_each(items: list[bytes], times: int) -> list[bytes]:
+    """[a, b] -> [a, a, b, b] for times=2 (each step's label once per unit)."""
+    return list(chain.from_iterable(repeat(item, times) for item in items))
+
+
+def _layer_columns(
+    layer: LayerTrace, labels: list[bytes], precision: int | None
+) -> list[list[bytes]]:
+    """The CSV columns of one layer-direction as byte strings, rows step-major then unit."""
+    steps, units = int(layer.hidden.shape[1]), layer.units
+    rows = steps * units
+    series: list[Tensor | None] = [*layer.gates.values(), layer.cell, layer.hidden]
+    numbers = [
+        _number_strings(rounded(values, precision)) if values is not None else [b""] * rows
+        for values in series
+    ]
+    return [
+        [str(layer.layer).encode()] * rows,
+        [layer.direction.encode()] * rows,
+        _repeat_each([str(step).encode() for step in range(steps)], units),
+        [str(unit).encode() for unit in range(units)] * steps,
+        _repeat_each(labels, units),
+        *numbers,
+    ]
 
 
 def to_csv(view: TraceView, precision: int | None) -> bytes:
-    """One row per layer, direction, step and unit (see csv_columns)."""
+    """One row per layer, direction, step and unit (see csv_columns).
+
+    Built column by column, then zipped into rows by C-level joins: a 1000-step, 512-unit LSTM
+    (half a million rows) takes a fraction of a second instead of several.
+    """
     labels = _step_labels(view)
     lines = [",".join(csv_columns(view)).encode()]
     for layer in view.layers:
-        lines.extend(_layer_rows(layer, labels, precision))
+        lines.extend(map(b",".join, zip(*_layer_columns(layer, labels, precision), strict=True)))
     return b"\r\n".join(lines) + b"\r\n"
 
 
