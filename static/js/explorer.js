@@ -90,6 +90,11 @@ function urlState() {
   };
 }
 
+/** Stepping, units and layers replace the URL; a payload given to render() by hand has no URL. */
+function syncUrl() {
+  if (state.trace && state.model && state.trace.model === state.model.id) replaceState(urlState());
+}
+
 // -- models and inputs ------------------------------------------------------------------------
 
 async function loadModels() {
@@ -127,7 +132,7 @@ function renderInputHints() {
   els.inputLabel.textContent = t(numbers ? "input.numbers" : "input.text");
   els.inputHint.textContent = inputHint(model);
   els.input.dataset.kind = model.input_kind;
-  els.input.rows = numbers ? Math.min(8, Math.max(4, model.seq_length || 4)) : 2;
+  els.input.rows = numbers ? Math.min(5, Math.max(3, model.seq_length || 4)) : 2;
   els.input.placeholder = numbers
     ? (model.features || []).map(() => "0.0").join(", ")
     : t("input.placeholder.text");
@@ -210,7 +215,7 @@ async function runTrace({ push = true, view = null } = {}) {
   state.locations = read.locations;
   await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
-  else replaceState(urlState());
+  else syncUrl();
 }
 
 function showApiError(error, read, retry) {
@@ -363,7 +368,7 @@ function applyStep(step, { force = false } = {}) {
   updates.push(views.bars.setView({ step, unit: state.unit }));
   updates.push(views.unitLines.setStep(step));
   updates.push(views.prediction.setStep(step));
-  replaceState(urlState());
+  syncUrl();
   return Promise.all(updates);
 }
 
@@ -379,7 +384,7 @@ function setUnit(unit) {
   updates.push(views.unitLines.update(state.series, { step: state.step, unit }));
   els.unitTitle.textContent = t("unit.title", { k: unit });
   views.equations.update(state.trace, layer, state.step, unit);
-  replaceState(urlState());
+  syncUrl();
   return Promise.all(updates);
 }
 
@@ -390,7 +395,7 @@ async function setLayer(index) {
   const layer = state.trace.layers[state.layerIndex];
   state.unit = clamp(state.unit, 1, unitsOf(layer.hidden) || 1);
   await renderLayer();
-  replaceState(urlState());
+  syncUrl();
 }
 
 /** A click on a heatmap cell follows that unit and moves to that step. */

@@ -69,7 +69,8 @@ class ExplorerPage:
     def wait_idle(self) -> None:
         """Until the page has booted and no trace is in flight."""
         self.page.wait_for_function(
-            "() => window.gatescope && !['booting', 'loading'].includes(document.body.dataset.state)",
+            "() => window.gatescope"
+            " && !['booting', 'loading'].includes(document.body.dataset.state)",
             timeout=TIMEOUT_MS,
         )
         self.page.evaluate("() => window.gatescope.ready")
@@ -123,7 +124,8 @@ class ExplorerPage:
         panel = self.testid("equation-panel")
         shown = self.page.evaluate(
             "() => Object.fromEntries([...document.querySelectorAll("
-            "'[data-testid=equation-panel] .num[data-var]')].map(e => [e.dataset.var, e.textContent]))"
+            "'[data-testid=equation-panel] .num[data-var]')]"
+            ".map(e => [e.dataset.var, e.textContent]))"
         )
         return {
             "values": json.loads(panel.get_attribute("data-values")),

@@ -146,7 +146,8 @@ def test_korean_gru_sentence_shows_every_gate_tokens_and_korean_text(
     ]
     assert cells[0]["current"]
     font = explorer.page.evaluate(
-        "() => getComputedStyle(document.querySelector('[data-testid=token-strip] .token-text')).fontFamily"
+        "() => getComputedStyle("
+        "document.querySelector('[data-testid=token-strip] .token-text')).fontFamily"
     )
     assert "Noto Sans CJK KR" in font
 
@@ -192,7 +193,11 @@ def test_english_lstm_player_slider_keys_units_and_equations(
     assert explorer.step() == paused
     assert explorer.state()["playing"] is False
 
-    # the slider and the keys
+    # the buttons, the slider and the keys
+    explorer.testid("step-forward").click()
+    explorer.testid("step-forward").click()
+    explorer.testid("step-back").click()
+    assert explorer.step() == paused + 1
     explorer.testid("step-slider").fill("10")
     assert explorer.step() == 10
     blur(explorer)
@@ -316,8 +321,9 @@ def test_url_round_trips_model_input_step_unit_and_layer(
             const cursor = gd.parentElement.querySelector('.mark-step');
             const box = cursor.getBoundingClientRect(), plot = gd.getBoundingClientRect();
             const layout = gd._fullLayout;
-            return {step: cursor.dataset.step, left: box.left - plot.left, right: box.right - plot.left,
-                    from: layout._size.l + layout.xaxis.l2p(5.5), to: layout._size.l + layout.xaxis.l2p(6.5)};
+            const at = (x) => layout._size.l + layout.xaxis.l2p(x);
+            return {step: cursor.dataset.step, from: at(5.5), to: at(6.5),
+                    left: box.left - plot.left, right: box.right - plot.left};
         }"""
     )
     assert marker["step"] == "6"
@@ -350,7 +356,8 @@ def test_url_round_trips_model_input_step_unit_and_layer(
 def test_bad_inputs_show_the_problem_in_words_at_its_place(explorer: ExplorerPage) -> None:
     explorer.open("?model=weather-gru")
     explorer.page.wait_for_function(
-        "() => document.querySelector('[data-testid=example-select]').dataset.model === 'weather-gru'"
+        "() => document.querySelector('[data-testid=example-select]')"
+        ".dataset.model === 'weather-gru'"
     )
     error = explorer.testid("error-message")
 
@@ -367,7 +374,8 @@ def test_bad_inputs_show_the_problem_in_words_at_its_place(explorer: ExplorerPag
     explorer.testid("sequence-input").fill("1, 2, 3, 4\n5, nan, 7, 8")
     explorer.testid("run-trace").click()
     explorer.page.wait_for_function(
-        "() => document.querySelector('[data-testid=error-message]').innerText.includes('Step 2, value 2')"
+        "() => document.querySelector('[data-testid=error-message]')"
+        ".innerText.includes('Step 2, value 2')"
     )
     assert error.locator("mark").inner_text() == "nan"
 
@@ -419,6 +427,57 @@ def test_token_box_when_the_server_wants_an_access_token(start_server: Any, open
     page.assert_clean(allow_status=(401,))
 
 
+def test_bidirectional_stacked_trace_labels_every_layer_and_direction(
+    explorer: ExplorerPage, api: httpx.Client
+) -> None:
+    rows = [[math.sin(i / 3), math.cos(i / 5), (i % 4) / 4] for i in range(12)]
+    body = {
+        "cell": "gru",
+        "input_size": 3,
+        "hidden_size": 8,
+        "num_layers": 2,
+        "bidirectional": True,
+        "seed": 1,
+        "input": rows,
+    }
+    payload = api.post("/api/v1/trace", json=body).raise_for_status().json()
+    explorer.open()
+    url = explorer.page.url
+    explorer.page.evaluate("(payload) => window.gatescope.render(payload)", payload)
+    options = explorer.testid("layer-select").locator("option").all_inner_texts()
+    assert options == [
+        "Layer 1 · forward →",
+        "Layer 1 · ← backward",
+        "Layer 2 · forward →",
+        "Layer 2 · ← backward",
+    ]
+    explorer.testid("layer-select").select_option(label="Layer 2 · ← backward")
+    explorer.page.wait_for_function("() => window.gatescope.state.direction === 'backward'")
+    index = next(
+        i
+        for i, layer in enumerate(payload["layers"])
+        if (layer["layer"], layer["direction"]) == (1, "backward")
+    )
+    layer = payload["layers"][index]
+    assert explorer.plot("hidden-plot")["z"] == units_by_steps(layer["hidden"])
+    assert explorer.plot("gate-plot-reset")["z"] == units_by_steps(layer["gates"]["reset"])
+
+    # the backward direction's previous state is step t+1; at the last step, the zero state
+    explorer.page.evaluate("() => window.gatescope.seek(5)")
+    explorer.page.evaluate("() => window.gatescope.setUnit(2)")
+    equation = explorer.equation()
+    where = (equation["layer"], equation["direction"], equation["step"], equation["unit"])
+    assert where == (2, "backward", 5, 2)
+    assert equation["values"]["h"] == layer["hidden"][4][1]
+    assert equation["values"]["h_prev"] == layer["hidden"][5][1]
+    assert "t+1" in explorer.testid("equation-panel").inner_text()
+    explorer.page.evaluate("() => window.gatescope.seek(12)")
+    assert explorer.equation()["values"]["h_prev"] == 0
+    assert explorer.page.locator("[data-testid=equation-panel] .check.off").count() == 0
+    assert explorer.page.url == url  # a payload rendered by hand does not rewrite the URL
+    explorer.assert_clean()
+
+
 def test_render_and_step_timings_for_200_steps_of_64_units(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
@@ -436,7 +495,8 @@ def test_render_and_step_timings_for_200_steps_of_64_units(
     explorer.open()
     timings = explorer.page.evaluate(
         """async (payload) => {
-            const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+            const frame = () =>
+                new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
             const start = performance.now();
             await window.gatescope.render(payload, {step: 1, unit: 1});
             const rendered = performance.now() - start;
