@@ -29,8 +29,10 @@ export class UnitLines {
   update(series, view) {
     this.step = view.step;
     const steps = series[0].values.length;
-    const lows = series.map((item) => item.range.zmin);
-    const highs = series.map((item) => item.range.zmax);
+    // Gates keep their fixed ranges; an unbounded c widens the axis only as far as this unit goes.
+    const values = series.flatMap((item) => item.values.map((row) => row[view.unit - 1] ?? 0));
+    const lows = [...series.map((item) => Math.max(item.range.zmin, -1)), ...values];
+    const highs = [...series.map((item) => Math.min(item.range.zmax, 1)), ...values];
     const traces = series.map((item) => ({
       type: "scatter",
       mode: steps > 60 ? "lines" : "lines+markers",
