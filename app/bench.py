@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
+from rich import box
 from rich.table import Table
 from torch import nn
 
@@ -117,10 +118,15 @@ def _seconds(function: Callable[[], object]) -> float:
 def render_bench_table(rows: Sequence[BenchRow]) -> Table:
     """The rows as a rich table: sizes, median times, the ratio and whether it meets its goal."""
     threads = torch.get_num_threads()
-    table = Table(title=f"trace() vs module(inputs): median wall-clock time, {threads} thread(s)")
+    table = Table(
+        title=f"trace() vs module(inputs): median wall-clock time, {threads} thread(s)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("cell", no_wrap=True)
-    for header in ("input", "hidden", "steps", "batch", "module ms", "trace ms", "ratio", "goal"):
+    for header in ("input", "hidden", "steps", "batch", "module\nms", "trace\nms", "ratio", "goal"):
         table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("met", no_wrap=True)
     for row in rows:
         table.add_row(
             row.cell.upper(),
@@ -131,16 +137,16 @@ def render_bench_table(rows: Sequence[BenchRow]) -> Table:
             f"{row.module_ms:.2f}",
             f"{row.trace_ms:.2f}",
             f"{row.ratio:.2f}",
-            _goal_text(row),
+            f"<= {row.goal:g}" if row.goal is not None else "-",
+            _met_text(row.meets_goal),
         )
     return table
 
 
-def _goal_text(row: BenchRow) -> str:
-    if row.goal is None:
+def _met_text(met: bool | None) -> str:
+    if met is None:
         return "-"
-    mark = "[green]met[/green]" if row.meets_goal else "[red]missed[/red]"
-    return f"<= {row.goal:g} {mark}"
+    return "[green]yes[/green]" if met else "[red]no[/red]"
 
 
 if __name__ == "__main__":
