@@ -4,7 +4,7 @@
 
 import { api, ApiError, setToken } from "./api.js";
 import { applyStatic, lang, onLangChange, setLang, t } from "./i18n.js";
-import { flush as flushUrl, pushState, readState, replaceState } from "./url-state.js";
+import { cancelPending, flush as flushUrl, pushState, readState, replaceState } from "./url-state.js";
 import { Player, SPEEDS } from "./player.js";
 import { Heatmap } from "./plots.js";
 import { StepBars } from "./bars.js";
@@ -444,6 +444,7 @@ function bindControls() {
   els.run.addEventListener("click", () => runTrace());
   els.input.addEventListener("keydown", (event) => {
     // Ctrl/Cmd+Enter runs from the box; Enter alone runs a sentence (text stays one line).
+    if (event.isComposing || event.keyCode === 229) return; // Enter that completes a Hangul syllable
     const sentence = state.model?.input_kind !== "numbers";
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey || (sentence && !event.shiftKey))) {
       event.preventDefault();
@@ -481,7 +482,10 @@ function bindControls() {
     // A focused button would "click" on space's keyup and toggle a second time.
     if (event.key === " " && event.target instanceof HTMLButtonElement && state.trace) event.preventDefault();
   });
-  window.addEventListener("popstate", () => restoreFromUrl().catch(onFailure));
+  window.addEventListener("popstate", () => {
+    cancelPending();
+    restoreFromUrl().catch(onFailure);
+  });
   window.addEventListener("pagehide", flushUrl);
 }
 

@@ -50,15 +50,16 @@ function parseNumber(token) {
 }
 
 /** [[0, 12.8, 5, 4.7], ...] -> "0, 12.8, 5, 4.7\n..." (how the box shows an example). */
+// Examples often come from float32 data (8.100000381469727): show them as typed (8.1).
+const show = (value) => String(Number(Number(value).toPrecision(7)));
+
 export function formatNumbers(rows) {
-  // Examples often come from float32 data (8.100000381469727): show them as typed (8.1).
-  const show = (value) => String(Number(Number(value).toPrecision(7)));
   return rows.map((row) => (Array.isArray(row) ? row : [row]).map(show).join(", ")).join("\n");
 }
 
 /** A short label for an example input in the examples list. */
 export function exampleLabel(example, index) {
   if (typeof example === "string") return example.length > 70 ? `${example.slice(0, 67)}…` : example;
-  const first = Array.isArray(example[0]) ? example[0].join(", ") : String(example[0]);
+  const first = Array.isArray(example[0]) ? example[0].map(show).join(", ") : show(example[0]);
   return `#${index + 1} · ${example.length} × [${first}] …`;
 }

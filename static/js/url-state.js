@@ -59,7 +59,8 @@ export function flush() {
   pending = null;
 }
 
-function cancelPending() {
+/** Drop a write not yet made (the history entry it was meant for may be gone: back/forward). */
+export function cancelPending() {
   if (timer !== null) window.clearTimeout(timer);
   timer = null;
   pending = null;

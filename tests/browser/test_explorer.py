@@ -338,8 +338,19 @@ def test_url_round_trips_model_input_step_unit_and_layer(
     )
     assert explorer.page.evaluate("() => history.length") == history  # replaceState, not push
 
+    shared_url = explorer.page.url
+
+    # a new input is a new history entry; back returns to the shared view
+    explorer.run(numbers_text(rows[:4]))
+    assert explorer.state()["step"] == 1
+    before = explorer.renders()
+    explorer.page.go_back()
+    explorer.wait_render(before)
+    back = explorer.state()
+    assert (back["step"], back["unit"], back["layer"], back["input"]) == (9, 7, 2, text)
+
     shared = open_page(live_server.url)
-    shared.page.goto(explorer.page.url)
+    shared.page.goto(shared_url)
     shared.wait_idle()
     again = shared.state()
     assert (again["model"], again["step"], again["unit"], again["layer"]) == (
