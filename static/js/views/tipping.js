@@ -1,12 +1,7 @@
 // "This word tipped it": the step where the prediction as it forms moved most from the step
 // before (the same rule as app/teaching/forming.py's tipping_step, and the API's tipping_step).
 
-import { lang } from "../i18n.js";
-
-const TEXT = {
-  en: { text: "tipped it", numbers: "moved most" },
-  ko: { text: "이 단어가 결정", numbers: "가장 크게 움직임" },
-};
+import { t } from "./text.js";
 
 /** The step (from 0) with the largest |series[s] - series[s-1]|; null with fewer than 2 steps. */
 export function tippingStep(series) {
@@ -25,13 +20,15 @@ export function tippingStep(series) {
   return best;
 }
 
-/** Plotly layout pieces marking the tipping step of a series drawn at x = 1..n. */
-export function tippingMarks(series, { words = true, label = null } = {}) {
+/** Plotly layout pieces marking the tipping step of a series drawn at x = 1..n.
+ *  tokens: the step labels of a sentence, so the mark can name the word. */
+export function tippingMarks(series, { tokens = null } = {}) {
   const step = tippingStep(series);
   if (step === null) return { step: null, shapes: [], annotations: [] };
   const x = step + 1;
-  const language = lang() === "ko" ? "ko" : "en";
-  const text = label ?? (words ? TEXT[language].text : TEXT[language].numbers);
+  // Plotly reads a little HTML in annotation text: a typed word is shown, never interpreted.
+  const word = tokens?.[step] ? String(tokens[step]).replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`) : null;
+  const text = word ? t("forming.word", { token: word }) : t("forming.step");
   return {
     step,
     shapes: [
@@ -43,8 +40,9 @@ export function tippingMarks(series, { words = true, label = null } = {}) {
     ],
     annotations: [
       {
-        x, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
-        text: `▼ ${text}`, font: { size: 12, color: "#8a3b00" }, name: "tipping-step",
+        x, y: 1, xref: "x", yref: "paper", yanchor: "top", xanchor: "center", showarrow: false,
+        text: `▼ ${text}`, font: { size: 12, color: "#8a3b00" }, bgcolor: "rgba(255,255,255,0.85)",
+        name: "tipping-step",
       },
     ],
   };
