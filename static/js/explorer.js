@@ -284,7 +284,7 @@ async function renderLayer() {
   const layer = payload.layers[state.layerIndex];
   state.series = layerSeries(payload, layer);
   ensureHeatmapFigures(state.series);
-  const view = { step: state.step, unit: state.unit };
+  const view = { step: state.step, unit: state.unit, tokens: payload.tokens ?? null };
   const drawn = state.series.map((series) => views.heatmaps.get(series.key).update(series, view));
   drawn.push(views.bars.update(state.series, view));
   drawn.push(views.unitLines.update(state.series, view));

@@ -99,9 +99,14 @@ export class Heatmap {
         x: 1.025,
         xpad: 4,
       },
-      hovertemplate: `${t("hover")}<extra></extra>`,
+      hovertemplate: `${t(view.tokens ? "hover.token" : "hover")}<extra></extra>`,
       hoverongaps: false,
     };
+    if (view.tokens) {
+      // Every row names the same tokens: one shared array, not units copies.
+      const labels = view.tokens.map((token) => (token === "<pad>" ? "·" : token));
+      trace.text = new Array(units).fill(labels);
+    }
     const height = heatmapHeight(units);
     const x = [0.5, steps + 0.5];
     const y = [units + 0.5, 0.5]; // unit 1 on top, as in a matrix

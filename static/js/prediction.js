@@ -120,7 +120,9 @@ export class PredictionView {
       return;
     }
     if (isSentiment(prediction)) {
-      this.box.append(paragraph("label", prediction.label));
+      // The shipped labels are English words; the page says them in its own language.
+      const known = t(`label.${prediction.label}`);
+      this.box.append(paragraph("label", known.startsWith("label.") ? prediction.label : known));
       const percent = (prediction.probability * 100).toFixed(1);
       this.box.append(paragraph("detail", t("prediction.probability", { p: percent })));
       this.box.dataset.label = prediction.label;
