@@ -28,6 +28,7 @@ from app.importers.storage import (
     store_model,
     uploads_dir,
 )
+from app.preprocessing import tokenizer_from_json
 from app.zoo import LoadedModel, load_model
 
 __all__ = [
@@ -114,7 +115,7 @@ def import_model_bytes(
         maxlen=_check_maxlen(maxlen),
         padding=_check_padding(padding),
         features=_check_features(features),
-        tokenizer=_json_object(tokenizer, "tokenizer") if tokenizer is not None else None,
+        tokenizer=_tokenizer_document(tokenizer) if tokenizer is not None else None,
         companion=_json_object(config, "config") if config is not None else None,
     )
     converted = _reader(data, filename)(data, filename, options.companion, limits)
@@ -191,6 +192,18 @@ def _json_object(raw: bytes, field: str) -> dict[str, Any]:
         raise ModelImportError(field, f"is not valid JSON: {error}") from error
     if not isinstance(document, dict):
         raise ModelImportError(field, "must be a JSON object.")
+    return document
+
+
+def _tokenizer_document(raw: bytes) -> dict[str, Any]:
+    """The tokenizer JSON, once app.preprocessing has read it as a Keras tokenizer."""
+    document = _json_object(raw, "tokenizer")
+    try:
+        tokenizer_from_json(json.dumps(document))
+    except (ValueError, TypeError, KeyError) as error:
+        raise ModelImportError(
+            "tokenizer", f"is not the JSON of a Keras tokenizer (tokenizer.to_json()): {error}"
+        ) from error
     return document
 
 
