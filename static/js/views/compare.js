@@ -157,6 +157,13 @@ function renderColumns(payload) {
   return Promise.all(columns.map(([run, parts]) => drawColumn(run, parts)));
 }
 
+/** "GRU layer 1" / "GRU 1층" for recurrent rows; Embedding and Dense keep their Keras names. */
+function layerName(row) {
+  if (!["rnn", "lstm", "gru"].includes(row.kind)) return row.name;
+  const n = Number(row.key.split(".")[1]) + 1;
+  return t("table.recurrent", { cell: row.kind.toUpperCase(), n });
+}
+
 function renderTable(payload) {
   const body = byTestId("compare-parameters").querySelector("tbody");
   body.replaceChildren();
@@ -170,7 +177,7 @@ function renderTable(payload) {
       const model = element("td", "model-cell", index === 0 ? run.cell.toUpperCase() : "");
       tr.append(
         model,
-        element("td", "", row.name),
+        element("td", "", layerName(row)),
         element("td", "formula", row.pytorch.symbolic),
         element("td", "formula", row.pytorch.substituted),
         element("td", "count", row.pytorch.count.toLocaleString("en-US")),

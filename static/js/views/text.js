@@ -18,7 +18,8 @@ const TEXT = {
     "view.running": "Computing…",
     "view.explain": "What am I looking at?",
     "view.compare.explain":
-      "<p>The same input goes through a plain <b>RNN</b>, an <b>LSTM</b> and a <b>GRU</b> trained on the same task. " +
+      "<p>The same input goes through the sibling models trained on the same task and data: an <b>LSTM</b>, a <b>GRU</b> " +
+      "and, for English sentiment, a plain <b>RNN</b>. " +
       "The plain RNN has no gates: h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + W<sub>hh</sub> h<sub>t−1</sub> + b). " +
       "The LSTM has four weight blocks (input, forget, candidate, output) and a cell state c, its long-term memory; " +
       "the GRU has three (reset, update, candidate) and no c.</p>" +
@@ -63,6 +64,7 @@ const TEXT = {
     "compare.total": "Total",
     "compare.ratio": "Recurrent layers: the GRU has {gru} of the LSTM's parameters (3/4 of the weights).",
     "table.model": "Model",
+    "table.recurrent": "{cell} layer {n}",
     "table.layer": "Layer",
     "table.formula": "Formula (PyTorch)",
     "table.numbers": "With the numbers",
@@ -140,7 +142,8 @@ const TEXT = {
     "view.running": "계산 중…",
     "view.explain": "무엇을 보고 있나요?",
     "view.compare.explain":
-      "<p>같은 입력을 같은 과제로 학습한 <b>SimpleRNN</b>, <b>LSTM</b>, <b>GRU</b>에 넣어 봅니다. " +
+      "<p>같은 입력을 같은 과제와 데이터로 학습한 짝 모델들에 넣어 봅니다: <b>LSTM</b>, <b>GRU</b>, " +
+      "그리고 영어 감성 분류에는 <b>SimpleRNN</b>도 있습니다. " +
       "SimpleRNN에는 게이트가 없습니다: h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + W<sub>hh</sub> h<sub>t−1</sub> + b). " +
       "LSTM은 가중치 블록이 4개(input, forget, 후보, output)이고 장기 기억인 cell state c가 있습니다. " +
       "GRU는 블록이 3개(reset, update, 후보)이고 c가 없습니다.</p>" +
@@ -185,6 +188,7 @@ const TEXT = {
     "compare.total": "합계",
     "compare.ratio": "순환층: GRU의 파라미터는 LSTM의 {gru}입니다 (가중치 3/4).",
     "table.model": "모델",
+    "table.recurrent": "{cell} {n}층",
     "table.layer": "층",
     "table.formula": "공식 (PyTorch)",
     "table.numbers": "숫자를 넣으면",
