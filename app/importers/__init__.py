@@ -29,7 +29,7 @@ from app.importers.storage import (
     uploads_dir,
 )
 from app.preprocessing import tokenizer_from_json
-from app.zoo import LoadedModel, load_model
+from app.zoo import LoadedModel, ModelFormatError, load_model
 
 __all__ = [
     "ImportLimits",
@@ -129,8 +129,17 @@ def import_model_bytes(
             if chosen_id or error.status_code != 409 or attempt == MAX_ID_ATTEMPTS - 1:
                 raise
             continue  # another upload took the derived id meanwhile: take the next one
-        return load_model(directory, source="uploaded")
+        return _load_stored(directory)
     raise AssertionError("unreachable")
+
+
+def _load_stored(directory: Path) -> LoadedModel:
+    """The stored model as every worker will load it; removed again if the zoo refuses it."""
+    try:
+        return load_model(directory, source="uploaded")
+    except ModelFormatError as error:
+        delete_model(directory.name, directory.parent.parent)
+        raise ModelImportError("file", f"gives a model gatescope cannot load: {error}") from error
 
 
 def _default_id(converted: Converted, filename: str) -> str:

@@ -10,10 +10,11 @@ import pytest
 import torch
 from safetensors.torch import save as safetensors_bytes
 
+import app.importers
 import app.zoo.store
 from app.importers import ModelImportError, delete_model, import_model_bytes
 from app.importers.storage import id_from_filename, store_model, sweep_stale, uploads_dir
-from app.zoo import GateNet, ModelRegistry
+from app.zoo import GateNet, ModelFormatError, ModelRegistry
 from tests.conftest import tiny_numbers_config
 from tests.importers.helpers import stored_entries
 
@@ -143,3 +144,17 @@ def test_stale_staging_folders_are_swept(data_dir: Path) -> None:
     sweep_stale(root)
 
     assert stored_entries(data_dir) == [".incoming-def"]
+
+
+def test_a_stored_model_the_zoo_refuses_to_load_is_removed_again(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(directory: Path, source: str = "shipped") -> None:
+        raise ModelFormatError(f"{directory} is not loadable")
+
+    monkeypatch.setattr(app.importers, "load_model", refuse)
+
+    with pytest.raises(ModelImportError, match="cannot load"):
+        upload(data_dir, model_id="unloadable")
+
+    assert stored_entries(data_dir) == []
