@@ -7,6 +7,7 @@ import { Overlay } from "./overlay.js";
 import { oneTo } from "./trace-data.js";
 
 const Plotly = window.Plotly;
+const MASK = "not-yet-formed";
 
 function isSentiment(prediction) {
   return prediction && "positive_probability" in prediction;
@@ -41,8 +42,7 @@ export class PredictionView {
     const layout = this.layout();
     const done = Plotly.react(this.chart, this.traces(), layout, CONFIG);
     this.overlay.frame({ margin: layout.margin, height: layout.height, x: layout.xaxis.range, y: layout.yaxis.range });
-    this.step = null;
-    this.setStep(view.step);
+    this.placeDot(view.step);
     return done;
   }
 
@@ -68,9 +68,18 @@ export class PredictionView {
         tickvals: sentiment ? [0, 0.5, 1] : undefined,
         title: { text: sentiment ? t("prediction.positive") : this.payload.prediction?.unit || "", standoff: 4 },
       },
-      shapes: sentiment
-        ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#888", dash: "dash", width: 1.5 } }]
-        : [],
+      shapes: [
+        // What has not formed yet, veiled. A Plotly shape (not an overlay) so that labels other
+        // modules annotate the chart with (views/forming.js) stay readable above it.
+        {
+          name: MASK, type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, layer: "above",
+          x0: this.step + 0.5, x1: this.series.length + 0.5, visible: this.step < this.series.length,
+          fillcolor: "rgba(255,255,255,0.88)", line: { width: 0 },
+        },
+        ...(sentiment
+          ? [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5, line: { color: "#888", dash: "dash", width: 1.5 } }]
+          : []),
+      ],
     };
   }
 
@@ -94,16 +103,19 @@ export class PredictionView {
     this.step = step;
     this.renderBox(step);
     if (!this.series) return null;
-    const end = this.series.length + 0.5;
-    if (step < this.series.length) {
-      this.overlay.rect("future", "future-mask", { x: [step + 0.5, end] });
-    } else {
-      this.overlay.hide("future");
-    }
+    this.placeDot(step);
+    const index = (this.chart.layout?.shapes || []).findIndex((shape) => shape.name === MASK);
+    if (index < 0) return null;
+    return Plotly.relayout(this.chart, {
+      [`shapes[${index}].x0`]: step + 0.5,
+      [`shapes[${index}].visible`]: step < this.series.length,
+    });
+  }
+
+  placeDot(step) {
     const value = this.series[step - 1];
     if (value === null || value === undefined) this.overlay.hide("now");
     else this.overlay.point("now", "now-dot", { x: step, y: value }, { step });
-    return null;
   }
 
   renderBox(step) {
