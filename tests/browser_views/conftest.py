@@ -7,19 +7,42 @@ every request. The helpers here open a view and read its Plotly figures (gd.data
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from browser.conftest import (  # noqa: F401  (fixtures, re-exported for this directory)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RUNNING,
     ExplorerPage,
     api,
-    browser,
     explorer,
     open_page,
 )
 
 TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    """The explorer tests' Chromium when it is running (Playwright's sync API cannot start twice
+    in one thread); otherwise one of our own, closed when this directory's tests are done."""
+    if RUNNING:
+        yield RUNNING[0]
+        return
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 EN_SENTENCE = "the film was not good at all"
 WEATHER_ROWS = [
     [0.0, 12.8, 5.0, 4.7],
