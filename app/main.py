@@ -40,6 +40,11 @@ naming the field, and `message` all of them on one line. 401 missing token, 404 
 OPENAPI_TAGS = [
     {"name": "models", "description": "Shipped and uploaded models: describe, trace, predict."},
     {"name": "ad-hoc networks", "description": "Random networks of any shape, for exploring."},
+    {
+        "name": "teaching",
+        "description": "What the teaching views plot: cells compared, sensitivity and retention, "
+        "saturation, padding variants, stacking and carried state (issue 6).",
+    },
     {"name": "health", "description": "Liveness."},
 ]
 
