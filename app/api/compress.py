@@ -3,7 +3,11 @@
 The body is cut into pieces; each is raw-deflated on its own thread (zlib releases the GIL),
 all but the last ending in a sync flush so that their concatenation is one valid deflate
 stream; a gzip header and the CRC-32 and length of the whole body wrap it. Any gzip reader
-sees one ordinary gzip member. Small bodies take the plain single-threaded path.
+sees one ordinary gzip member.
+
+Small bodies (the trace of a sentence, tens of KB) are latency-bound, not bandwidth-bound: they
+use zlib's run-length strategy, about three times faster than the default at ~20% more bytes
+(a few KB). Large ones keep the default strategy, where the bytes on the wire matter.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
+FAST_MAX_BYTES = 256 << 10
 PARALLEL_MIN_BYTES = 1 << 20
 MEM_LEVEL = 9
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip member, header and trailer included
@@ -21,9 +26,11 @@ GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gatescope-gzip")
 
 
-def _deflate(piece: memoryview | bytes, level: int, last: bool, wbits: int) -> bytes:
+def _deflate(
+    piece: memoryview | bytes, level: int, last: bool, wbits: int, strategy: int = 0
+) -> bytes:
     """Deflate one piece; memLevel 9 is ~20% faster than zlib's default 8 at the same size."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, wbits, MEM_LEVEL)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, wbits, MEM_LEVEL, strategy)
     return compressor.compress(piece) + compressor.flush(
         zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH
     )
@@ -31,8 +38,10 @@ def _deflate(piece: memoryview | bytes, level: int, last: bool, wbits: int) -> b
 
 def gzip_bytes(data: bytes, level: int, pieces: int = 2) -> bytes:
     """`data` as one gzip member, compressed on up to `pieces` threads."""
+    if len(data) < FAST_MAX_BYTES:
+        return _deflate(data, level, True, GZIP_WBITS, zlib.Z_RLE)  # zlib adds the gzip wrapper
     if pieces <= 1 or len(data) < PARALLEL_MIN_BYTES:
-        return _deflate(data, level, True, GZIP_WBITS)  # zlib writes header and trailer
+        return _deflate(data, level, True, GZIP_WBITS)
     view = memoryview(data)
     size = -(-len(data) // pieces)
     starts = range(0, len(data), size)

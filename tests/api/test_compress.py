@@ -8,10 +8,12 @@ import zlib
 
 import pytest
 
-from app.api.compress import PARALLEL_MIN_BYTES, gzip_bytes
+from app.api.compress import FAST_MAX_BYTES, PARALLEL_MIN_BYTES, gzip_bytes
 
 
-@pytest.mark.parametrize("size", [0, 1, 5000, PARALLEL_MIN_BYTES + 1, 3 * PARALLEL_MIN_BYTES + 7])
+@pytest.mark.parametrize(
+    "size", [0, 1, 5000, FAST_MAX_BYTES + 9, PARALLEL_MIN_BYTES + 1, 3 * PARALLEL_MIN_BYTES + 7]
+)
 @pytest.mark.parametrize("pieces", [1, 2, 3])
 def test_gzip_bytes_is_one_member_that_any_reader_reads(size: int, pieces: int) -> None:
     data = (
