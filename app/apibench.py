@@ -188,6 +188,15 @@ def measure_throughput(
     return asyncio.run(_throughput(path, clients, total, distinct))
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux /proc; 0.0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def big_trace_body(cell: str, input_size: int, hidden_size: int, steps: int) -> dict[str, object]:
     """An ad-hoc trace request with a deterministic wave as input."""
     rows = [
@@ -234,13 +243,18 @@ def bench_api(
     with running_server(env) as server:
         for distinct, label in ((False, "same sentence"), (True, "distinct sentences")):
             p50, p99 = measure_latency(server.url, model, requests, distinct)
-            rps = measure_throughput(server.url, model, clients, requests * 5, distinct)
+            cpu_before = process_cpu_seconds(server.process.pid)
+            total = requests * 5
+            rps = measure_throughput(server.url, model, clients, total, distinct)
+            # Includes the warm-up round; on a shared machine this is the steadier figure.
+            cpu_ms = (process_cpu_seconds(server.process.pid) - cpu_before) * 1000 / total
             rows += [
                 ApiBenchRow(f"trace {model}, {label}: p50", p50, "ms", GOALS["p50_ms"]),
                 ApiBenchRow(f"trace {model}, {label}: p99", p99, "ms", float("inf")),
                 ApiBenchRow(
                     f"traces/s, {label}, {clients} clients", rps, "req/s", GOALS["rps"], True
                 ),
+                ApiBenchRow(f"server CPU per trace, {label}", cpu_ms, "ms", float("inf")),
             ]
         big_seconds, wire, raw = measure_big_trace(server.url)
     big = BIG_TRACE
