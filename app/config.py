@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     token: str | None = Field(
         default=None, description="When set, API calls need this bearer token."
     )
-    max_steps: int = Field(default=2000, ge=1, description="Most steps of one numeric input.")
+    max_steps: int = Field(
+        default=2000, ge=1, le=20_000, description="Most steps of one numeric input."
+    )
     max_batch: int = Field(default=64, ge=1, description="Most inputs of one predict call.")
     max_hidden_size: int = Field(default=512, ge=1, description="Largest ad-hoc hidden size.")
     max_layers: int = Field(default=4, ge=1, description="Most layers of an ad-hoc network.")

@@ -27,7 +27,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.api.errors import MAX_REPORTED_ERRORS
 
 FLOAT32_MAX = 3.4028234663852886e38
-ABSOLUTE_MAX_STEPS = 100_000
+# Longer inputs are refused before their values are walked (GATESCOPE_MAX_STEPS is at most this).
+ABSOLUTE_MAX_STEPS = 20_000
 Cell = Literal["rnn", "lstm", "gru"]
 
 # -- validation of raw inputs ---------------------------------------------------------------------
