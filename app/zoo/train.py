@@ -186,8 +186,8 @@ def _weather(cell: Cell, hidden: int, epochs: int) -> Recipe:
 RECIPES: dict[str, Recipe] = {
     recipe.model_id: recipe
     for recipe in (
-        _korean("gru", 32, 3),
-        _korean("lstm", 32, 3),
+        _korean("gru", 32, 2),
+        _korean("lstm", 32, 2),
         _english("gru", 32, 12),
         _english("lstm", 32, 12),
         _english("rnn", 32, 12),
@@ -328,6 +328,7 @@ class _Run:
     recipe: Recipe
     network: GateNet
     train_rows: int
+    validation_rows: int
     held_out_rows: int
     data_file: str
     split: str
@@ -648,9 +649,11 @@ def _description(recipe: Recipe) -> str:
         language = "Korean" if recipe.language == "ko" else "English"
         tokens = "morphemes (Kiwi)" if recipe.analyzer == "morpheme" else "whitespace words"
         article = "an" if language == "English" else "a"
+        cell_article = "an" if cell == "LSTM" else "a"
         return (
             f"Reads {article} {language} movie review as {tokens}, one token per step, through an "
-            f"Embedding({recipe.embedding_dim}) and a {cell} of {recipe.hidden_size} units; "
+            f"Embedding({recipe.embedding_dim}) and {cell_article} {cell} of {recipe.hidden_size} "
+            "units; "
             "Dense(1, sigmoid) gives the probability that the review is positive."
         )
     return (
@@ -699,6 +702,7 @@ class _WeatherRun(_Run):
             values, values, recipe.seq_length, start_index=start, end_index=len(values) - 1
         )
         self.train_rows, self.held_out_rows = len(self.x_train), len(self.x_test)
+        self.validation_rows = len(self.x_validation)
         self.network = GateNet(self._network_config())
 
     def _network_config(self, examples: list[Any] | None = None) -> ModelConfig:
@@ -852,7 +856,8 @@ def _card(
         "",
         f"- File: `{run.data_file}` (from the shared data folder, `../shared/data`).",
         f"- Split: {run.split}.",
-        f"- Rows: {run.train_rows} for training, {run.held_out_rows} held out"
+        f"- Rows: {run.train_rows} for training, {run.validation_rows} for validation (carved "
+        f"from the training part, to pick the best epoch), {run.held_out_rows} held out"
         + (f" (a quick run: {timing.quick})" if timing.quick else "")
         + ".",
         "",
