@@ -332,8 +332,6 @@ class _Run:
     held_out_rows: int
     data_file: str
     split: str
-    # Validation metric: higher is better.
-    metric_name: str
 
     def _network_config(self) -> ModelConfig:
         raise NotImplementedError
@@ -345,6 +343,10 @@ class _Run:
         raise NotImplementedError
 
     def _loss(self, inputs: Tensor, targets: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _shown(self, score: float) -> str:
+        """The validation score (higher is better) as the progress bar shows it."""
         raise NotImplementedError
 
     def evaluate(self) -> dict[str, float]:
@@ -381,7 +383,7 @@ class _Run:
                 self.network.eval()
                 score = self._validation_score()
                 history.append({"epoch": epoch, "loss": total / len(inputs), "validation": score})
-                bar.update(task, metric=f"{self.metric_name} {score:.4f}")
+                bar.update(task, metric=self._shown(score))
                 if best is None or score > best[0]:
                     best, waited = (score, copy.deepcopy(self.network.state_dict())), 0
                 else:
@@ -398,7 +400,8 @@ class _Run:
 
 
 class _TextRun(_Run):
-    metric_name = "val acc"
+    def _shown(self, score: float) -> str:
+        return f"validation accuracy {score:.4f}"
 
     def __init__(self, recipe: Recipe, data_dir: Path, limit: int | None) -> None:
         self.recipe = recipe
@@ -667,7 +670,8 @@ def _description(recipe: Recipe) -> str:
 
 
 class _WeatherRun(_Run):
-    metric_name = "-val rmse °C"
+    def _shown(self, score: float) -> str:
+        return f"validation RMSE {-score:.3f} °C"
 
     def __init__(self, recipe: Recipe, data_dir: Path, limit: int | None) -> None:
         self.recipe = recipe

@@ -161,3 +161,14 @@ def test_english_held_out_part_is_a_tenth_and_never_trained_on() -> None:
 
     assert 1000 <= len(truth.inputs) <= 1100  # 10 % of the rows with a non-zero score
     assert set(truth.targets) == {0.0, 1.0}
+
+
+@needs_data
+@pytest.mark.data
+def test_progress_bar_reports_epochs_loss_and_the_held_out_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train("weather-gru", DATA_DIR, tmp_path, limit=60, epochs=2, progress=True, threads=1)
+
+    shown = capsys.readouterr().out
+    assert "weather-gru epoch 2/2" in shown and "loss" in shown and "validation RMSE" in shown
