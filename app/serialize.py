@@ -130,14 +130,14 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
         "values": view.values,
         "scaled": _rounded_rows(view.scaled, precision),
         "layers": [layer_payload(layer, precision) for layer in view.layers],
-        "prediction": _rounded_prediction(view.prediction, precision),
-        "step_predictions": [_rounded_prediction(step, precision) for step in view.step_predictions]
+        "prediction": rounded_prediction(view.prediction, precision),
+        "step_predictions": [rounded_prediction(step, precision) for step in view.step_predictions]
         if view.step_predictions is not None
         else None,
     }
 
 
-def _rounded_prediction(
+def rounded_prediction(
     prediction: dict[str, Any] | None, precision: int | None
 ) -> dict[str, Any] | None:
     """A prediction with its floats rounded like the trace (labels and units untouched)."""

@@ -23,7 +23,7 @@ from app.api.responses import json_response
 from app.api.schemas import ModelInput, PredictionOut, TraceRequest
 from app.api.workers import WorkersDep
 from app.config import Settings
-from app.serialize import _rounded_prediction, rounded
+from app.serialize import rounded, rounded_prediction
 from app.teaching.compare import CellRun, compare
 from app.teaching.errors import NotApplicable
 from app.teaching.forming import prediction_series, tipping_step
@@ -289,7 +289,7 @@ def _vector(values: Tensor, precision: int | None) -> Any:
 
 
 def _prediction(item: Prediction, precision: int | None) -> dict[str, Any] | None:
-    return _rounded_prediction(item.as_dict(), precision)
+    return rounded_prediction(item.as_dict(), precision)
 
 
 def _predictions(items: list[Prediction] | None, precision: int | None) -> list[Any] | None:
