@@ -9,6 +9,7 @@ exactly as it guards the API, and the numbers on screen are the API's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,12 +19,18 @@ from app.pages import asset_urls, content_security_policy, plotly_url, templates
 
 router = APIRouter(include_in_schema=False)
 
-# view -> its English title (the page switches the text to Korean in the browser).
+# view -> its English title (the page switches the text to Korean in the browser); each is
+# served at /<view>.
 VIEWS: dict[str, str] = {
+    # the same input through the sibling RNN, LSTM and GRU models, with parameter formulas
     "compare": "Compare cells: RNN, LSTM and GRU on the same input",
+    # sensitivity of the final state to each step, and what the keep gates retain
     "gradient": "The vanishing gradient",
+    # left- vs right-saturated fractions per unit and gate; a click opens the unit
     "saturation": "Gate saturation",
+    # the sentence pre-padded, post-padded and masked
     "padding": "Padding and masking",
+    # return_sequences between stacked layers, and a carried versus a fresh state
     "state": "Stacking and state: return_sequences and stateful",
 }
 
@@ -46,31 +53,20 @@ def render_view(request: Request, view: str) -> HTMLResponse:
     return response
 
 
-@router.get("/compare", response_class=HTMLResponse)
-def compare_page(request: Request) -> HTMLResponse:
-    """The same input through the sibling RNN, LSTM and GRU models, with parameter formulas."""
-    return render_view(request, "compare")
+def _page(view: str) -> Callable[[Request], HTMLResponse]:
+    """The route handler of one view's page."""
+
+    def page(request: Request) -> HTMLResponse:
+        return render_view(request, view)
+
+    return page
 
 
-@router.get("/gradient", response_class=HTMLResponse)
-def gradient_page(request: Request) -> HTMLResponse:
-    """Sensitivity of the final state to each step, and what the keep gates retain."""
-    return render_view(request, "gradient")
-
-
-@router.get("/saturation", response_class=HTMLResponse)
-def saturation_page(request: Request) -> HTMLResponse:
-    """Left- vs right-saturated fractions per unit and gate; a click opens the unit."""
-    return render_view(request, "saturation")
-
-
-@router.get("/padding", response_class=HTMLResponse)
-def padding_page(request: Request) -> HTMLResponse:
-    """The sentence pre-padded, post-padded and masked."""
-    return render_view(request, "padding")
-
-
-@router.get("/state", response_class=HTMLResponse)
-def state_page(request: Request) -> HTMLResponse:
-    """return_sequences between stacked layers, and a carried versus a fresh state."""
-    return render_view(request, "state")
+for _view in VIEWS:
+    router.add_api_route(
+        f"/{_view}",
+        _page(_view),
+        methods=["GET"],
+        response_class=HTMLResponse,
+        name=f"{_view}_page",
+    )
