@@ -149,6 +149,13 @@ def _write(data: bytes, output: str | None) -> None:
     sys.stdout.flush()
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (counts of requests, clients, steps, repeats)."""
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+
+
 def _precision_argument(text: str) -> str:
     if text == "full" or (text.isdigit() and int(text) <= 17):
         return text
@@ -204,9 +211,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a shipped model from its recipe (app.zoo.train)."""
-    from app.zoo.train import train
+    from app.zoo.train import RECIPES, train
 
-    report = train(args.id, Path(args.data), Path(args.out), limit=args.limit, epochs=args.epochs)
+    if args.id not in RECIPES:
+        return _fail(f"there is no recipe for {args.id!r}; known: {', '.join(sorted(RECIPES))}")
+    try:
+        report = train(
+            args.id, Path(args.data), Path(args.out), limit=args.limit, epochs=args.epochs
+        )
+    except FileNotFoundError as error:
+        return _fail(str(error))
     metrics = ", ".join(f"{name} {value:.4f}" for name, value in report.metrics.items())
     _console().print(f"wrote {report.directory} in {report.seconds:.1f} s ({metrics})")
     return 0
@@ -217,12 +231,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.api:
         from app.apibench import bench_api, render_api_table
 
-        rows = bench_api(model=args.model, requests=args.requests, clients=args.clients)
+        rows = bench_api(
+            model=args.model,
+            requests=args.requests,
+            clients=args.clients,
+            big_steps=args.big_steps,
+        )
         _console().print(render_api_table(rows))
-        return 0 if all(row.meets_goal for row in rows) else 1
-    from app.bench import bench_tracer, render_bench_table
+        return 0 if args.no_fail or all(row.meets_goal for row in rows) else 1
+    from app.bench import RATIO_GOALS, bench_tracer, render_bench_table
 
-    _console().print(render_bench_table(bench_tracer()))
+    sizes = list(RATIO_GOALS)[:1] if args.quick else list(RATIO_GOALS)
+    _console().print(render_bench_table(bench_tracer(args.repeats, sizes=sizes)))
     return 0
 
 
@@ -237,6 +257,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         model = import_model_file(
             Path(args.file),
             tokenizer=Path(args.tokenizer) if args.tokenizer else None,
+            config=Path(args.config) if args.config else None,
             model_id=args.id,
             data_dir=settings.data_dir,
             reserved_ids=set(shipped),
@@ -293,13 +314,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmark the tracer (or the API with --api)")
     bench.add_argument("--api", action="store_true", help="benchmark the HTTP API instead")
     bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
-    bench.add_argument("--requests", type=int, default=300, help="sequential requests timed")
-    bench.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    bench.add_argument("--requests", type=_positive, default=300, help="sequential requests timed")
+    bench.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
+    bench.add_argument(
+        "--big-steps", type=_positive, default=1000, help="steps of the large ad-hoc trace (--api)"
+    )
+    bench.add_argument(
+        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api)"
+    )
+    bench.add_argument("--repeats", type=_positive, default=11, help="timed runs per size (tracer)")
+    bench.add_argument(
+        "--quick", action="store_true", help="only the smallest size (tracer; a smoke run)"
+    )
     bench.set_defaults(handler=cmd_bench)
 
     importer = commands.add_parser("import", help="import a Keras or PyTorch model file")
     importer.add_argument("file", help=".keras, .h5, .safetensors, .pt or .zip")
     importer.add_argument("--tokenizer", help="Keras tokenizer JSON (text models)")
+    importer.add_argument("--config", help="gatescope config.json (with .safetensors or .pt)")
     importer.add_argument("--id", help="the new model's id (default: from the file name)")
     _add_dirs(importer)
     importer.set_defaults(handler=cmd_import)
