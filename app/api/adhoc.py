@@ -120,12 +120,9 @@ async def trace_adhoc(
     key = cache_key(
         "adhoc", *shape, body.nonlinearity, body.seed, export, precision, compression, body.input
     )
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    response = await workers.run(adhoc_response, body, export, precision, compression)
-    cache.put(key, response)
-    return response
+    return await cache.answer(
+        key, lambda: workers.run(adhoc_response, body, export, precision, compression)
+    )
 
 
 def adhoc_response(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -55,6 +55,17 @@ class ResponseCache:
             self._entries.move_to_end(key)
             self.hits += 1
         return entry.response()
+
+    async def answer(
+        self, key: Hashable | None, make: Callable[[], Awaitable[Response]], owner: Any = None
+    ) -> Response:
+        """The cached response for key if it was made with this owner; else make()'s, remembered."""
+        cached = self.get(key, owner)
+        if cached is not None:
+            return cached
+        response = await make()
+        self.put(key, response, owner)
+        return response
 
     def put(self, key: Hashable | None, response: Response, owner: Any = None) -> None:
         """Remember a 200 response whose body fits in an eighth of the capacity."""

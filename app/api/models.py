@@ -148,14 +148,13 @@ async def trace_model(
     check_input(body.input, ["input"], settings)
     check_trace_size(model_trace_size(model, body.input), settings)
     key = cache_key("model", model.id, export, precision, compression, body.input)
-    cached = cache.get(key, owner=model)
-    if cached is not None:
-        return cached
-    response = await workers.run(
-        traced_response, model, body.input, settings, export, precision, compression
+    return await cache.answer(
+        key,
+        lambda: workers.run(
+            traced_response, model, body.input, settings, export, precision, compression
+        ),
+        owner=model,
     )
-    cache.put(key, response, owner=model)
-    return response
 
 
 def traced_response(
