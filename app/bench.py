@@ -100,7 +100,11 @@ def _bench_case(cell: str, size: BenchSize, seed: int) -> tuple[nn.RNNBase, torc
     The caller's random state is left as it was (the seed applies inside a fork of it).
     """
     input_size, hidden_size, steps, batch = size
-    modules: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+    modules: dict[str, type[nn.LSTM] | type[nn.GRU] | type[nn.RNN]] = {
+        "lstm": nn.LSTM,
+        "gru": nn.GRU,
+        "rnn": nn.RNN,
+    }
     if cell not in modules:
         raise ValueError(f"cell must be one of {sorted(modules)}, got {cell!r}")
     with torch.random.fork_rng(devices=[]):

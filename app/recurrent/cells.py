@@ -61,7 +61,7 @@ def onednn_applies(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> bool
     products large enough to pay for the calls."""
     rows = x.numel() // x.shape[-1]
     work = rows * (x.shape[-1] + h_prev.shape[-1]) * weights.weight_ih.shape[0]
-    return (
+    return bool(
         use_onednn
         and _ONEDNN_LINEAR is not None
         and work >= _FUSED_MIN_MACS

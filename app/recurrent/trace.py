@@ -260,7 +260,9 @@ def batch_first_inputs(module: nn.RNNBase, inputs: Tensor) -> tuple[Tensor, bool
         )
     if x.shape[1] == 0:
         raise ValueError("inputs have no steps")
-    _check_like_parameters("inputs", x, module.weight_ih_l0)
+    weight = module.weight_ih_l0
+    assert isinstance(weight, Tensor)
+    _check_like_parameters("inputs", x, weight)
     return x, batched
 
 
