@@ -75,4 +75,6 @@ export const api = {
   models: () => request("GET", "/models"),
   model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
   trace: (id, input) => request("POST", `/models/${encodeURIComponent(id)}/trace`, { input }),
+  /** POST a JSON body to any path under /api/v1 (e.g. a teaching series). */
+  post: (path, body) => request("POST", path, body),
 };

@@ -12,25 +12,8 @@ import { applyViewText, t } from "./text.js";
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 /** POST /api/v1/models/{id}/{series}, with the bearer token when the server wants one. */
-export async function postSeries(modelId, series, body) {
-  // api.js exposes models/model/trace only; this is the same request for the teaching series.
-  const headers = { Accept: "application/json", "Content-Type": "application/json" };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(`/api/v1/models/${encodeURIComponent(modelId)}/${series}`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    throw new ApiError(0, error.message);
-  }
-  const payload = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, payload?.detail ?? response.statusText);
-  return payload;
+export function postSeries(modelId, series, body) {
+  return api.post(`/models/${encodeURIComponent(modelId)}/${series}`, body);
 }
 
 /** The query a view page was opened with: model, input (the box text) and view extras. */
