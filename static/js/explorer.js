@@ -2,7 +2,7 @@
 // Views never reach into each other; this module owns the state (model, trace, layer, step,
 // unit — step and unit counted from 1 as shown) and hands each view what it needs.
 
-import { api, ApiError, setToken } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { applyStatic, lang, onLangChange, setLang, t } from "./i18n.js";
 import { cancelPending, flush as flushUrl, pushState, readState, replaceState } from "./url-state.js";
 import { Player, SPEEDS } from "./player.js";
@@ -16,6 +16,7 @@ import { ErrorBox } from "./errors.js";
 import { ParseError, exampleLabel, formatNumbers, parseNumbers } from "./input.js";
 import { fillModelSelect, inputHint } from "./models.js";
 import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
+import { TokenBox } from "./token-box.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const byId = (id) => document.getElementById(id);
@@ -38,9 +39,6 @@ const els = {
   layer: byTestId("layer-select"),
   lang: byTestId("lang-toggle"),
   heatmaps: byId("heatmaps"),
-  tokenBox: byTestId("token-box"),
-  tokenInput: byTestId("token-input"),
-  tokenMessage: byId("token-message"),
   unitTitle: byId("unit-title"),
   barsTitle: byId("bars-title"),
 };
@@ -54,6 +52,7 @@ const views = {
   heatmaps: new Map(), // series key -> Heatmap
 };
 const errors = new ErrorBox(byTestId("error-message"), els.input);
+const tokenBox = new TokenBox(byTestId("token-box"), byTestId("token-input"), byId("token-message"));
 
 const state = {
   models: [],
@@ -68,7 +67,6 @@ const state = {
   locations: null,
   request: 0, // only the latest trace request may render
   renders: 0, // traces drawn so far (tests wait for the next one)
-  retry: null, // what to do again once a token is given
 };
 
 const player = new Player((index, playing) => {
@@ -418,24 +416,8 @@ function setPlayButton(playing) {
 // -- token ------------------------------------------------------------------------------------
 
 function askForToken(retry) {
-  state.retry = retry;
-  const wrong = els.tokenBox.hidden === false || Boolean(sessionStorage.getItem("gatescope.token"));
-  els.tokenBox.hidden = false;
-  els.tokenMessage.textContent = wrong ? t("token.wrong") : "";
-  els.tokenInput.focus();
+  tokenBox.ask(retry, t("token.wrong"));
   document.body.dataset.state = "token";
-}
-
-async function submitToken(event) {
-  event.preventDefault();
-  const token = els.tokenInput.value.trim();
-  if (!token) return;
-  setToken(token);
-  els.tokenBox.hidden = true;
-  els.tokenInput.value = "";
-  const retry = state.retry;
-  state.retry = null;
-  if (retry) await retry();
 }
 
 // -- controls and keys ------------------------------------------------------------------------
@@ -476,7 +458,6 @@ function bindControls() {
   els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
   els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
-  els.tokenBox.addEventListener("submit", submitToken);
   document.addEventListener("keydown", onKey);
   document.addEventListener("keyup", (event) => {
     // A focused button would "click" on space's keyup and toggle a second time.

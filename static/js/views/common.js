@@ -2,11 +2,12 @@
 // access token, errors, the language, and one fetch of the view's series from the JSON API.
 // A view module calls startView({...}) with how to ask the API and how to render the answer.
 
-import { ApiError, api, getToken, setToken } from "../api.js";
+import { ApiError, api } from "../api.js";
 import { lang, onLangChange, setLang } from "../i18n.js";
 import { ErrorBox } from "../errors.js";
 import { ParseError, formatNumbers, parseNumbers } from "../input.js";
 import { fillModelSelect, inputHint } from "../models.js";
+import { TokenBox } from "../token-box.js";
 import { applyViewText, t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -52,12 +53,14 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
     message: byTestId("view-message"),
     result: document.querySelector(".view-result"),
     lang: byTestId("lang-toggle"),
-    tokenBox: byTestId("token-box"),
-    tokenInput: byTestId("token-input"),
-    tokenMessage: document.getElementById("token-message"),
   };
   const errors = new ErrorBox(byTestId("error-message"), els.input);
-  const page = { models: [], model: null, text: null, payload: null, request: 0, renders: 0, retry: null };
+  const tokenBox = new TokenBox(
+    byTestId("token-box"),
+    byTestId("token-input"),
+    document.getElementById("token-message"),
+  );
+  const page = { models: [], model: null, text: null, payload: null, request: 0, renders: 0 };
 
   function setState(state) {
     document.body.dataset.state = state;
@@ -180,24 +183,8 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
   }
 
   function askForToken(retry) {
-    page.retry = retry;
-    const wrong = els.tokenBox.hidden === false || Boolean(getToken());
-    els.tokenBox.hidden = false;
-    els.tokenMessage.textContent = wrong ? t("token.wrong") : "";
-    els.tokenInput.focus();
+    tokenBox.ask(retry, t("token.wrong"));
     setState("token");
-  }
-
-  async function submitToken(event) {
-    event.preventDefault();
-    const token = els.tokenInput.value.trim();
-    if (!token) return;
-    setToken(token);
-    els.tokenBox.hidden = true;
-    els.tokenInput.value = "";
-    const retry = page.retry;
-    page.retry = null;
-    if (retry) await retry();
   }
 
   async function selectModel(id, { fillExample }) {
@@ -261,7 +248,6 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
     await run();
   });
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
-  els.tokenBox.addEventListener("submit", submitToken);
   window.addEventListener("popstate", () => restore());
   onLangChange(onLanguage);
   applyViewText(document);
