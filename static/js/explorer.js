@@ -123,6 +123,21 @@ async function selectModel(id, { fillExample }) {
   return true;
 }
 
+/** upload.js added a model: take its summary into the list and select it (so no reload). */
+function onModelAdded(event) {
+  event.preventDefault();
+  const summary = event.detail;
+  const index = state.models.findIndex((item) => item.id === summary.id);
+  if (index === -1) state.models.push(summary);
+  else state.models[index] = summary;
+  fillModelSelect(els.model, state.models, summary.id);
+  els.model.disabled = false;
+  errors.clear();
+  selectModel(summary.id, { fillExample: true })
+    .then((selected) => selected && pushState(urlState()))
+    .catch(onFailure);
+}
+
 function renderInputHints() {
   const model = state.model;
   if (!model) return;
@@ -458,6 +473,7 @@ function bindControls() {
   els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
   els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
+  document.addEventListener("gatescope:model-added", onModelAdded);
   document.addEventListener("keydown", onKey);
   document.addEventListener("keyup", (event) => {
     // A focused button would "click" on space's keyup and toggle a second time.
