@@ -191,11 +191,7 @@ function readInput() {
     return { text, input: rows, locations };
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
-    const problem = {
-      path: ["input", error.step, error.value],
-      field: `input[${error.step}][${error.value}]`,
-      message: t("error.parse", { text: error.text }),
-    };
+    const problem = error.problem(t("error.parse", { text: error.text }));
     errors.show(t("error.422"), [problem], { text, locations: [...Array(error.step).fill(null), error.location] });
     return null;
   }

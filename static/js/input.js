@@ -9,6 +9,11 @@ export class ParseError extends Error {
     this.text = text;
     this.location = location;
   }
+
+  /** The error as the API reports a bad value: {path, field, message} at input[step][value]. */
+  problem(message) {
+    return { path: ["input", this.step, this.value], field: `input[${this.step}][${this.value}]`, message };
+  }
 }
 
 /**

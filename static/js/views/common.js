@@ -109,11 +109,7 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
       return { text, input: rows, locations };
     } catch (error) {
       if (!(error instanceof ParseError)) throw error;
-      const problem = {
-        path: ["input", error.step, error.value],
-        field: `input[${error.step}][${error.value}]`,
-        message: t("error.parse", { text: error.text }),
-      };
+      const problem = error.problem(t("error.parse", { text: error.text }));
       errors.show(t("error.422"), [problem], { text });
       return null;
     }
