@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,7 +181,8 @@ class ModelRegistry:
         self.shipped: dict[str, LoadedModel] = {
             path.name: _load_named(path, "shipped") for path in model_directories(self.shipped_dir)
         }
-        self._uploaded: dict[str, tuple[float, LoadedModel]] = {}
+        self._uploaded: dict[str, tuple[int, LoadedModel]] = {}
+        self._scanned_stamp: int | None = None  # uploads_dir's st_mtime_ns at the last scan
 
     def all(self) -> list[LoadedModel]:
         self.refresh_uploads()
@@ -194,19 +196,44 @@ class ModelRegistry:
         return entry[1] if entry else None
 
     def refresh_uploads(self) -> None:
-        """Pick up uploads written by any worker and forget deleted ones."""
+        """Pick up uploads written by any worker and forget deleted ones.
+
+        Uploads and deletions rename a folder into or out of uploads_dir, which changes its
+        mtime; while that is the one seen at the last scan, one stat is all a request costs.
+        """
         if self.uploads_dir is None:
             return
         with self._lock:
-            seen: dict[str, tuple[float, LoadedModel]] = {}
-            for path in model_directories(self.uploads_dir):
-                stamp = (path / CONFIG_FILE).stat().st_mtime
-                known = self._uploaded.get(path.name)
-                if known and known[0] == stamp:
-                    seen[path.name] = known
-                    continue
-                try:
-                    seen[path.name] = (stamp, _load_named(path, "uploaded"))
-                except (ModelFormatError, OSError):
-                    continue  # half-deleted or foreign directory: not a model
-            self._uploaded = seen
+            stamp = _settled_mtime_ns(self.uploads_dir)
+            if stamp is not None and stamp == self._scanned_stamp:
+                return
+            self._uploaded = self._scan_uploads(self.uploads_dir)
+            self._scanned_stamp = stamp
+
+    def _scan_uploads(self, root: Path) -> dict[str, tuple[int, LoadedModel]]:
+        """Every model under root, reusing the loaded ones whose config.json is unchanged."""
+        seen: dict[str, tuple[int, LoadedModel]] = {}
+        for path in model_directories(root):
+            try:
+                stamp = (path / CONFIG_FILE).stat().st_mtime_ns
+                entry = self._uploaded.get(path.name)
+                if entry is None or entry[0] != stamp:
+                    entry = (stamp, _load_named(path, "uploaded"))
+                seen[path.name] = entry
+            except (ModelFormatError, OSError):
+                continue  # half-deleted or foreign directory: not a model
+        return seen
+
+
+# A directory changed twice within the file system's timestamp granularity keeps one mtime, so
+# an mtime this close to now cannot yet stand for "nothing changed since" (git's racy-index rule).
+SETTLE_NS = 2_000_000_000
+
+
+def _settled_mtime_ns(directory: Path) -> int | None:
+    """directory's st_mtime_ns once old enough to trust, None while too recent, -1 if missing."""
+    try:
+        mtime = directory.stat().st_mtime_ns
+    except OSError:
+        return -1  # no directory: a stamp of its own, so its appearance is noticed
+    return mtime if time.time_ns() - mtime >= SETTLE_NS else None

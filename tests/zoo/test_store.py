@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from app.zoo import GateNet, ModelFormatError, ModelRegistry, load_model, save_model
+from app.zoo import GateNet, ModelFormatError, ModelRegistry, load_model, save_model, store
 from app.zoo.spec import ModelConfig
 from app.zoo.store import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
 from tests.zoo.builders import numbers_config, text_config
@@ -306,3 +309,57 @@ def test_registry_refuses_a_shipped_model_in_a_folder_named_otherwise(tmp_path: 
 
     with pytest.raises(ModelFormatError, match="folder"):
         ModelRegistry(tmp_path)
+
+
+def _age(directory: Path) -> None:
+    """Date directory's mtime a minute back, past the registry's settling window."""
+    stamp = directory.stat().st_mtime_ns - 60 * 10**9
+    os.utime(directory, ns=(stamp, stamp))
+
+
+def test_registry_rescans_uploads_only_when_the_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads = tmp_path / "uploads"
+    scans: list[Path] = []
+    real_model_directories = store.model_directories
+
+    def counted(root: Path) -> Iterator[Path]:
+        scans.append(root)
+        return real_model_directories(root)
+
+    monkeypatch.setattr(store, "model_directories", counted)
+    registry = ModelRegistry(tmp_path / "shipped", uploads)
+    scans.clear()
+    assert registry.all() == [] and registry.get("new") is None
+    assert len(scans) == 1  # no folder yet, and still none: scanned once
+
+    saved(uploads, numbers_config("gru", model_id="new"))  # the folder appears
+    _age(uploads)
+    assert [model.id for model in registry.all()] == ["new"]
+    assert registry.get("new") is not None and registry.get("gone") is None
+    assert len(scans) == 2  # unchanged since: one stat per request, no listing
+
+    saved(uploads, numbers_config("gru", model_id="gone"))
+    _age(uploads)
+    assert [model.id for model in registry.all()] == ["gone", "new"]
+    shutil.rmtree(uploads / "gone")
+    _age(uploads)
+    assert [model.id for model in registry.all()] == ["new"]
+    shutil.rmtree(uploads)  # the folder disappears
+    assert registry.all() == [] and registry.all() == []
+    assert len(scans) == 5
+
+
+def test_registry_keeps_scanning_while_the_folder_changed_moments_ago(tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    saved(uploads, numbers_config("gru", model_id="first"))
+    registry = ModelRegistry(tmp_path / "shipped", uploads)
+    assert [model.id for model in registry.all()] == ["first"]
+
+    # Written within the same mtime tick as the scan above: only a fresh scan can tell.
+    mtime = uploads.stat().st_mtime_ns
+    saved(uploads, numbers_config("gru", model_id="second"))
+    os.utime(uploads, ns=(mtime, mtime))
+
+    assert [model.id for model in registry.all()] == ["first", "second"]
