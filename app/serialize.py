@@ -52,15 +52,6 @@ class TraceView:
     def steps(self) -> int:
         return int(self.layers[0].hidden.shape[1])
 
-    @property
-    def value_count(self) -> int:
-        """How many numbers the layers hold (gates, hidden and cell of every step and unit)."""
-        return sum(_series_count(layer) * self.steps * layer.units for layer in self.layers)
-
-
-def _series_count(layer: LayerTrace) -> int:
-    return len(layer.gates) + 1 + (layer.cell is not None)
-
 
 def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
     """The view of a zoo model's trace, with tokens or values and the prediction."""

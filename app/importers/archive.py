@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Collection
 
 from app.importers.errors import ModelImportError, too_large
 from app.importers.limits import ByteBudget, ImportLimits
@@ -74,11 +73,3 @@ def read_member(
             field, f"has a damaged {name!r} inside the archive (truncated?): {error}"
         ) from error
     return b"".join(chunks)
-
-
-def only_known_members(archive: zipfile.ZipFile, allowed: Collection[str], field: str) -> None:
-    """Refuse archives carrying members other than ``allowed`` (nothing else is ever read)."""
-    extra = sorted(names(archive) - set(allowed))
-    if extra:
-        shown = ", ".join(repr(name) for name in extra[:5])
-        raise ModelImportError(field, f"holds unexpected files: {shown}.")
