@@ -22,13 +22,9 @@ from app.importers import archive
 from app.importers.errors import ModelImportError
 from app.importers.limits import ByteBudget, ImportLimits
 from app.importers.parts import Converted
+from app.zoo.store import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
 
-SAFETENSORS_SUFFIXES = (".safetensors",)
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
-MODEL_ZIP_SUFFIXES = (".zip",)
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "weights.safetensors"
-CARD_FILE = "card.md"
 MAX_CARD_BYTES = 200_000
 
 
