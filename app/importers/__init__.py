@@ -15,7 +15,7 @@ from typing import Any
 from app.importers import keras, torch_state
 from app.importers.archive import is_zip
 from app.importers.assemble import Options, checked_network, model_card, model_config
-from app.importers.errors import ModelImportError
+from app.importers.errors import ModelImportError, too_large
 from app.importers.hdf5 import is_hdf5
 from app.importers.limits import ImportLimits
 from app.importers.parts import Converted
@@ -103,9 +103,7 @@ def import_model_bytes(
     """Import a model held in memory (an upload); ``filename`` tells its format by suffix."""
     limits = limits or ImportLimits()
     if len(data) > limits.max_file_bytes:
-        raise ModelImportError(
-            "file", f"is {len(data):,} bytes; the limit is {limits.max_file_bytes:,}.", 413
-        )
+        raise too_large("file", f"is {len(data):,} bytes; the limit is {limits.max_file_bytes:,}.")
     chosen_id = check_model_id(model_id) if model_id is not None else None
     if chosen_id is not None:
         check_free(chosen_id, data_dir, reserved_ids)
@@ -186,7 +184,7 @@ def _read_file(path: Path, field: str, limit: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise ModelImportError(field, f"{path} is {size:,} bytes; the limit is {limit:,}.", 413)
+            raise too_large(field, f"{path} is {size:,} bytes; the limit is {limit:,}.")
         return path.read_bytes()
     except OSError as error:
         raise ModelImportError(field, f"cannot be read: {error}") from error
@@ -194,7 +192,7 @@ def _read_file(path: Path, field: str, limit: int) -> bytes:
 
 def _json_object(raw: bytes, field: str) -> dict[str, Any]:
     if len(raw) > MAX_COMPANION_BYTES:
-        raise ModelImportError(field, f"is {len(raw):,} bytes; too large for a JSON file.", 413)
+        raise too_large(field, f"is {len(raw):,} bytes; too large for a JSON file.")
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
