@@ -121,8 +121,14 @@ class Tokenizer:
         self.index_word = {index: word for word, index in self.word_index.items()}
         self.index_docs = {self.word_index[word]: n for word, n in self.word_docs.items()}
 
-    def _oov_index(self) -> int | None:
+    def oov_index(self) -> int | None:
+        """The index unknown words become, or None when they are dropped."""
         return None if self.oov_token is None else self.word_index.get(self.oov_token)
+
+    def kept_index(self, token: str) -> int | None:
+        """``token``'s own index if it is in the vocabulary and below ``num_words``."""
+        index = self.word_index.get(token)
+        return index if index is not None and self._is_kept(index) else None
 
     def _is_kept(self, index: int) -> bool:
         return not self.num_words or index < self.num_words
@@ -133,13 +139,13 @@ class Tokenizer:
         A word that is unknown, or whose index is not below ``num_words``, becomes the OOV
         index when ``oov_token`` is set and is dropped otherwise.
         """
-        oov_index = self._oov_index()
+        oov_index = self.oov_index()
         sequences = []
         for text in _checked_texts(texts):
             sequence = []
             for token in self.tokenize(text):
-                index = self.word_index.get(token)
-                if index is not None and self._is_kept(index):
+                index = self.kept_index(token)
+                if index is not None:
                     sequence.append(index)
                 elif oov_index is not None:
                     sequence.append(oov_index)
@@ -152,7 +158,7 @@ class Tokenizer:
         As in Keras, any index without a kept word, padding 0 included, becomes the OOV
         token when there is one and is dropped otherwise.
         """
-        oov_word = None if self._oov_index() is None else self.oov_token
+        oov_word = None if self.oov_index() is None else self.oov_token
         texts = []
         for sequence in sequences:
             words = []

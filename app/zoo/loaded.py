@@ -127,17 +127,11 @@ class LoadedModel:
 
     def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
         """A word's id as Keras's texts_to_sequences gives it; None where Keras drops it."""
-        tokenizer = self.tokenizer
-        index = tokenizer.word_index.get(word)
-        in_vocabulary = index is not None and (
-            tokenizer.num_words is None or index < tokenizer.num_words
-        )
-        if in_vocabulary:
-            assert index is not None
+        index = self.tokenizer.kept_index(word)
+        if index is not None:
             return (word, index, "word")
-        if tokenizer.oov_token is not None:
-            return (word, tokenizer.word_index[tokenizer.oov_token], "oov")
-        return None
+        oov_index = self.tokenizer.oov_index()
+        return None if oov_index is None else (word, oov_index, "oov")
 
     def _prepare_numbers(
         self, raw: Any, spec: NumbersPreprocessing, field_name: str, max_steps: int | None
