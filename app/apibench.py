@@ -62,7 +62,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_healthy(server: UvicornProcess, timeout: float) -> None:
+def wait_until_healthy(server: UvicornProcess, timeout: float = 60.0) -> None:
+    """Poll /healthz until it answers 200; raise with the server's log if it exits or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -97,7 +98,7 @@ def start_uvicorn(
             command, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
         )
     server = UvicornProcess(f"http://127.0.0.1:{port}", data_dir, process, log_path)
-    _wait_until_healthy(server, timeout)
+    wait_until_healthy(server, timeout)
     return server
 
 

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from app import apibench
-from app.apibench import UvicornProcess, free_port
+from app.apibench import UvicornProcess, free_port, wait_until_healthy
 from app.cli import build_parser, main, parse_numbers
 from app.config import Settings
 from app.main import create_app
@@ -70,20 +69,6 @@ def table_rows(output: str) -> list[list[str]]:
         for line in lines
         if line.startswith("│")
     ]
-
-
-def wait_until_healthy(server: UvicornProcess, timeout: float = 60.0) -> None:
-    """Poll /healthz until it answers 200; fail with the server's log if it exits or never does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, f"the server exited:\n{server.log()}"
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server was not healthy after {timeout} s:\n{server.log()}")
 
 
 @pytest.fixture
