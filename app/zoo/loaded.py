@@ -103,7 +103,7 @@ class LoadedModel:
             raise InputError(field_name, f"must be a sentence (a string) for model {self.id}")
         if not raw.strip():
             raise InputError(field_name, "is empty: type a sentence")
-        words = words_of(self.tokenizer, raw)
+        words = self.tokenizer.tokenize(raw)
         if not words:
             raise InputError(field_name, f"has no words once punctuation is removed: {raw!r}")
         pairs = [pair for pair in map(self._token, words) if pair is not None]
@@ -251,11 +251,6 @@ class LoadedModel:
     @property
     def total_parameters(self) -> int:
         return sum(parameter.numel() for parameter in self.network.parameters())
-
-
-def words_of(tokenizer: Tokenizer, text: str) -> list[str]:
-    """The tokens Keras's texts_to_sequences looks up for `text`, with the tokenizer's analyzer."""
-    return tokenizer.tokenize(text)
 
 
 def _same_length_groups(prepared: list[PreparedInput], size: int) -> list[list[int]]:
