@@ -1,6 +1,7 @@
 // Plotly pieces the teaching views share, on top of the explorer's (plots.js): its font, config
 // and colour scales, plus colour-blind-safe (Okabe-Ito) colours per cell and per gate.
 
+import { t } from "../i18n.js";
 import { CONFIG, FONT, colorscale } from "../plots.js";
 import { GATES, maxAbs, oneTo } from "../trace-data.js";
 
@@ -59,7 +60,7 @@ export function heatmap(
   element,
   values,
   range,
-  { labels, height = 170, title = "", yTitle = "unit", yLabels = null } = {},
+  { labels, height = 170, title = "", yTitle = t("axis.unit"), yLabels = null } = {},
 ) {
   const steps = values.length;
   const trace = {
@@ -117,11 +118,14 @@ export function element(tag, className, text) {
   return node;
 }
 
-/** "negative · 83.1%" or "14.27 °C". */
+/** "negative · P(positive) 16.9%" (in the page's language) or "14.27 °C". */
 export function predictionText(prediction) {
   if (!prediction) return "–";
   if ("positive_probability" in prediction && prediction.label !== null && prediction.label !== undefined) {
-    return `${prediction.label} · P(positive) ${(prediction.positive_probability * 100).toFixed(1)}%`;
+    // The shipped labels are English words; say them in the page's language when it knows them.
+    const known = t(`label.${prediction.label}`);
+    const label = known.startsWith("label.") ? prediction.label : known;
+    return `${label} · ${t("prediction.positive")} ${(prediction.positive_probability * 100).toFixed(1)}%`;
   }
   const value = Math.abs(prediction.value) >= 100 ? prediction.value.toFixed(1) : prediction.value.toFixed(2);
   return prediction.unit ? `${value} ${prediction.unit}` : value;
