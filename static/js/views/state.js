@@ -66,7 +66,7 @@ function renderStack(payload) {
     items.push([box, () => heatmap(box.plot, layer.outputs, rangeOf("hidden", cell, layer.outputs), { labels, height: 200 })]);
   });
   const final = plotBox("state-final", t("state.final", { n: stack.layers.length }));
-  items.push([final, () => bars(final.plot, stack.final_hidden, "#111", "unit")]);
+  items.push([final, () => bars(final.plot, stack.final_hidden, "#111", t("axis.unit"))]);
   stack.head.forEach((step, index) => {
     const box = plotBox(`state-head-${index + 1}`, `${step.name} (${step.activation})`);
     items.push([box, () => bars(box.plot, step.outputs, "#0072B2", `${step.inputs} → ${step.outputs.length}`)]);
@@ -111,7 +111,11 @@ function renderCarry(payload) {
     xaxis: { title: { text: t("axis.step") }, fixedrange: true, dtick: 1 },
     yaxis: { title: { text: payload.whole.prediction.unit || "" }, fixedrange: true },
     shapes: [{ type: "line", x0: split, x1: split, yref: "paper", y0: 0, y1: 1, line: { color: "#555", dash: "dash" } }],
-    annotations: [{ x: split, yref: "paper", y: 1, yanchor: "bottom", showarrow: false, text: t("state.split"), font: { size: 12 } }],
+    // Inside the plot, right of the split line: above it, the legend would cover it.
+    annotations: [{
+      x: split, xanchor: "left", xshift: 4, yref: "paper", y: 1, yanchor: "top", showarrow: false,
+      text: t("state.split"), font: { size: 12 }, bgcolor: "rgba(255,255,255,0.8)",
+    }],
   });
   const box = byTestId("state-prediction");
   const prediction = payload[chosen].prediction;
