@@ -529,19 +529,20 @@ def state_payload(
     }
 
 
-def _checked(raw: Any, models: list[LoadedModel], settings: Settings) -> None:
-    """The API's own input limits, for every model that will read the input."""
+def _checked(raw: Any, model: LoadedModel, settings: Settings) -> None:
+    """The API's own input limits for the model that will read the input."""
     check_input(raw, ["input"], settings)
-    for model in models:
-        check_trace_size(model_trace_size(model, raw), settings)
+    check_trace_size(model_trace_size(model, raw), settings)
 
 
 def _siblings_checked(
     model: LoadedModel, registry: ModelRegistry, raw: Any, settings: Settings
 ) -> list[LoadedModel]:
-    """The model and its siblings (the registry may read uploads from disk: worker thread)."""
+    """The model and its siblings, each within the trace-size limit (the handler has checked
+    the input itself; the registry may read uploads from disk: worker thread)."""
     models = siblings(model, registry.all())
-    _checked(raw, models, settings)
+    for sibling in models:
+        check_trace_size(model_trace_size(sibling, raw), settings)
     return models
 
 
@@ -623,7 +624,7 @@ async def saturation(
     settings: SettingsDep,
     workers: WorkersDep,
 ) -> Response:
-    _checked(body.input, [model], settings)
+    _checked(body.input, model, settings)
     return json_response(await workers.run(saturation_payload, model, body, settings))
 
 
@@ -644,7 +645,7 @@ async def padding(
     precision: PrecisionDep,
     workers: WorkersDep,
 ) -> Response:
-    _checked(body.input, [model], settings)
+    _checked(body.input, model, settings)
     return json_response(await workers.run(padding_payload, model, body.input, precision))
 
 
@@ -665,7 +666,7 @@ async def state(
     precision: PrecisionDep,
     workers: WorkersDep,
 ) -> Response:
-    _checked(body.input, [model], settings)
+    _checked(body.input, model, settings)
     if body.next_input is not None:
         check_input(body.next_input, ["next_input"], settings)
     return json_response(await workers.run(state_payload, model, body, settings, precision))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from app.api.views import (
     SensitivityResponse,
     StateResponse,
 )
+from app.config import Settings
+from app.main import create_app
 from app.teaching.forming import tipping_step
 from app.teaching.gradient import gradient_study
 from app.teaching.parameters import parameter_table
@@ -291,6 +294,23 @@ def test_unknown_model_is_a_404_in_the_error_shape(client: TestClient, view: str
 def test_bad_input_is_a_422_naming_the_field(client: TestClient) -> None:
     error = post(client, "tiny-weather-gru/compare", {"input": [[1, 2, "x", 4]]}, status=422)
     assert error["detail"][0]["field"] == "input[0][2]"
+
+
+@pytest.mark.parametrize(
+    ("limits", "loc"),
+    [
+        pytest.param({"max_text_chars": 5}, ["body", "input"], id="text-too-long"),
+        pytest.param({"max_trace_values": 10}, ["body"], id="sibling-trace-too-large"),
+    ],
+)
+@pytest.mark.parametrize("view", ["compare", "sensitivity"])
+def test_sibling_views_refuse_input_over_the_operator_limits(
+    tiny_zoo_dir: Path, tmp_path: Path, view: str, limits: dict[str, int], loc: list[str]
+) -> None:
+    settings = Settings(models_dir=tiny_zoo_dir, data_dir=tmp_path, **limits)
+    with TestClient(create_app(settings)) as limited:
+        error = post(limited, f"tiny-en-gru/{view}", {"input": SENTENCE}, status=422)
+    assert (error["detail"][0]["loc"], error["detail"][0]["type"]) == (loc, "limit_exceeded")
 
 
 def test_openapi_documents_every_teaching_series(client: TestClient) -> None:
