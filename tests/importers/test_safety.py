@@ -22,31 +22,27 @@ import torch
 
 from app.importers import ImportLimits, ModelImportError, import_model_bytes
 from tests.conftest import tiny_numbers_config
-from tests.importers.helpers import WritesMarker, stored_entries
-from tests.importers.kerasmodels import FEATURES, STEPS
+from tests.importers.helpers import WritesMarker, save_both, stored_entries
+from tests.importers.kerasmodels import numbers_sequential
 
 
 @pytest.fixture(scope="module")
-def keras_h5(keras: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A small legacy .h5 regressor: GRU(3) -> Dense(1)."""
+def keras_files(keras: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A small regressor, GRU(3) -> Dense(1), saved as .keras and as legacy .h5."""
     keras.backend.clear_session()
-    model = keras.Sequential(
-        [keras.Input((STEPS, FEATURES)), keras.layers.GRU(3), keras.layers.Dense(1)]
-    )
-    path = tmp_path_factory.mktemp("h5") / "model.h5"
-    model.save(path)
-    return path.read_bytes()
+    model = numbers_sequential(keras, [keras.layers.GRU(3), keras.layers.Dense(1)])
+    paths = save_both(model, tmp_path_factory.mktemp("keras"), "model")
+    return {suffix: path.read_bytes() for suffix, path in paths.items()}
 
 
 @pytest.fixture(scope="module")
-def keras_zip(keras: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    keras.backend.clear_session()
-    model = keras.Sequential(
-        [keras.Input((STEPS, FEATURES)), keras.layers.GRU(3), keras.layers.Dense(1)]
-    )
-    path = tmp_path_factory.mktemp("keras") / "model.keras"
-    model.save(path)
-    return path.read_bytes()
+def keras_h5(keras_files: dict[str, bytes]) -> bytes:
+    return keras_files[".h5"]
+
+
+@pytest.fixture(scope="module")
+def keras_zip(keras_files: dict[str, bytes]) -> bytes:
+    return keras_files[".keras"]
 
 
 def refused(data: bytes, filename: str, data_dir: Path, **options: Any) -> ModelImportError:
