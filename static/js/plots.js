@@ -4,7 +4,7 @@
 
 import { t } from "./i18n.js";
 import { Overlay } from "./overlay.js";
-import { oneTo, unitsOf } from "./trace-data.js";
+import { oneTo, transpose, unitsOf } from "./trace-data.js";
 
 const Plotly = window.Plotly;
 
@@ -84,7 +84,7 @@ export class Heatmap {
     const units = unitsOf(series.values);
     const trace = {
       type: "heatmap",
-      z: transpose(series.values, units),
+      z: transpose(series.values),
       x: oneTo(steps),
       y: oneTo(units),
       zmin: series.range.zmin,
@@ -157,16 +157,4 @@ export class Heatmap {
     this.overlay.point("pointer", "mark-pointer", { x: "right", y: unit });
     return null;
   }
-}
-
-/** steps x units -> units x steps (Plotly's z is rows = y = units). */
-function transpose(values, units) {
-  const steps = values.length;
-  const rows = new Array(units);
-  for (let unit = 0; unit < units; unit += 1) {
-    const row = new Array(steps);
-    for (let step = 0; step < steps; step += 1) row[step] = values[step]?.[unit] ?? null;
-    rows[unit] = row;
-  }
-  return rows;
 }

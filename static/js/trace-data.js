@@ -84,6 +84,12 @@ export function layerSeries(payload, layer) {
   return series;
 }
 
+/** steps x units -> units x steps (Plotly's heatmap z rows are y = units); ragged cells are null. */
+export function transpose(values) {
+  const units = unitsOf(values);
+  return Array.from({ length: units }, (_, unit) => values.map((row) => row?.[unit] ?? null));
+}
+
 /** Units of a series (columns of its steps x units matrix). */
 export function unitsOf(values) {
   return values.length ? values[0].length : 0;

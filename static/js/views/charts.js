@@ -3,7 +3,7 @@
 
 import { t } from "../i18n.js";
 import { CONFIG, FONT, colorscale } from "../plots.js";
-import { GATES, maxAbs, oneTo } from "../trace-data.js";
+import { GATES, maxAbs, oneTo, transpose, unitsOf } from "../trace-data.js";
 
 const Plotly = window.Plotly;
 
@@ -36,12 +36,6 @@ export function baseLayout(extra = {}) {
   };
 }
 
-/** steps x units -> units x steps (Plotly's z rows are y = units). */
-export function transpose(values) {
-  const units = values.length ? values[0].length : 0;
-  return Array.from({ length: units }, (_, unit) => values.map((row) => row[unit]));
-}
-
 /** Ticks that name each step by its label (tokens repeat, so x stays numeric). */
 export function stepAxis(labels, extra = {}) {
   return {
@@ -67,7 +61,7 @@ export function heatmap(
     type: "heatmap",
     z: transpose(values),
     x: oneTo(steps),
-    y: oneTo(values.length ? values[0].length : 0),
+    y: oneTo(unitsOf(values)),
     zmin: range.zmin,
     zmax: range.zmax,
     colorscale: colorscale(range),
