@@ -10,6 +10,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The most GATESCOPE_MAX_STEPS may allow; app.api.schemas refuses longer inputs before walking them.
+ABSOLUTE_MAX_STEPS = 20_000
 
 
 class Settings(BaseSettings):
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
         default=None, description="When set, API calls need this bearer token."
     )
     max_steps: int = Field(
-        default=2000, ge=1, le=20_000, description="Most steps of one numeric input."
+        default=2000, ge=1, le=ABSOLUTE_MAX_STEPS, description="Most steps of one numeric input."
     )
     max_batch: int = Field(default=64, ge=1, description="Most inputs of one predict call.")
     max_hidden_size: int = Field(default=512, ge=1, description="Largest ad-hoc hidden size.")

@@ -25,10 +25,9 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.api.errors import MAX_REPORTED_ERRORS
+from app.config import ABSOLUTE_MAX_STEPS
 
 FLOAT32_MAX = 3.4028234663852886e38
-# Longer inputs are refused before their values are walked (GATESCOPE_MAX_STEPS is at most this).
-ABSOLUTE_MAX_STEPS = 20_000
 Cell = Literal["rnn", "lstm", "gru"]
 
 # -- validation of raw inputs ---------------------------------------------------------------------
