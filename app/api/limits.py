@@ -7,9 +7,8 @@ from typing import Any
 from app.api.errors import ApiError
 from app.api.schemas import AdhocTraceRequest
 from app.config import Settings
+from app.recurrent import GATE_NAMES, CellKind
 from app.zoo import LoadedModel
-
-SERIES_PER_CELL = {"rnn": 1, "gru": 4, "lstm": 6}  # gates + hidden (+ cell)
 
 
 def _too_much(loc: list[str | int], msg: str) -> ApiError:
@@ -32,10 +31,11 @@ def check_batch(raws: list[Any], settings: Settings) -> None:
         check_input(raw, ["inputs", index], settings)
 
 
-def trace_size(cell: str, steps: int, units: int, layers: int, bidirectional: bool) -> int:
+def trace_size(cell: CellKind, steps: int, units: int, layers: int, bidirectional: bool) -> int:
     """How many numbers a trace holds: every series of every step, unit and layer-direction."""
     directions = 2 if bidirectional else 1
-    return SERIES_PER_CELL[cell] * steps * units * layers * directions
+    series = len(GATE_NAMES[cell]) + 1 + (cell == "lstm")  # gates, hidden, LSTM's cell state
+    return series * steps * units * layers * directions
 
 
 def check_trace_size(size: int, settings: Settings) -> None:
