@@ -28,7 +28,7 @@ from app.importers.storage import (
     store_model,
     uploads_dir,
 )
-from app.preprocessing import tokenizer_from_json
+from app.preprocessing import tokenizer_from_config
 from app.zoo import LoadedModel, ModelFormatError, load_model
 
 __all__ = [
@@ -206,7 +206,7 @@ def _tokenizer_document(raw: bytes) -> dict[str, Any]:
     """The tokenizer JSON, once app.preprocessing has read it as a Keras tokenizer."""
     document = _json_object(raw, "tokenizer")
     try:
-        tokenizer_from_json(json.dumps(document))
+        tokenizer_from_config(document)
     except (ValueError, TypeError, KeyError) as error:
         raise ModelImportError(
             "tokenizer", f"is not the JSON of a Keras tokenizer (tokenizer.to_json()): {error}"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from app.importers.errors import ModelImportError
 from app.importers.limits import ImportLimits
 from app.importers.parts import Converted
-from app.preprocessing import tokenizer_from_json
+from app.preprocessing import tokenizer_from_config
 from app.zoo import GateNet, LoadedModel, ModelConfig, ModelFormatError
 from app.zoo.errors import InputError
 from app.zoo.store import build_network
@@ -261,7 +261,7 @@ def _check_tokenizer(config: ModelConfig) -> None:
     if spec.kind != "text" or config.embedding is None:
         return
     try:
-        tokenizer = tokenizer_from_json(json.dumps(spec.tokenizer))
+        tokenizer = tokenizer_from_config(spec.tokenizer)
     except (ValueError, TypeError) as error:
         raise ModelImportError("tokenizer", f"is not a Keras tokenizer JSON: {error}") from error
     indices = [index for index in tokenizer.word_index.values() if isinstance(index, int)]

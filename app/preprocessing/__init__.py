@@ -9,7 +9,7 @@ from app.preprocessing.scaling import MinMaxScaler
 from app.preprocessing.sequence import pad_sequences
 from app.preprocessing.series import timeseries_windows
 from app.preprocessing.text import DEFAULT_FILTERS, text_to_word_sequence, whitespace_tokens
-from app.preprocessing.tokenizer import Tokenizer, tokenizer_from_json
+from app.preprocessing.tokenizer import Tokenizer, tokenizer_from_config, tokenizer_from_json
 
 __all__ = [
     "DEFAULT_FILTERS",
@@ -19,6 +19,7 @@ __all__ = [
     "pad_sequences",
     "text_to_word_sequence",
     "timeseries_windows",
+    "tokenizer_from_config",
     "tokenizer_from_json",
     "whitespace_tokens",
 ]

@@ -215,7 +215,15 @@ def tokenizer_from_json(json_string: str) -> Tokenizer:
     ``index_docs`` are converted back. A missing ``analyzer`` (Keras's files) means the
     default whitespace analyzer.
     """
-    payload = json.loads(json_string)
+    return tokenizer_from_config(json.loads(json_string))
+
+
+def tokenizer_from_config(payload: Any) -> Tokenizer:
+    """Rebuild a ``Tokenizer`` from the already-parsed object of its JSON (see above).
+
+    Callers that hold the document as a dict (a model's config.json) use this directly
+    instead of serialising it again for ``tokenizer_from_json``.
+    """
     if not isinstance(payload, dict) or payload.get("class_name") != "Tokenizer":
         raise ValueError('Tokenizer JSON must be an object with "class_name": "Tokenizer".')
     config = payload.get("config")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from app.preprocessing import Tokenizer, tokenizer_from_json
+from app.preprocessing import Tokenizer, tokenizer_from_config
 from app.recurrent import Trace, trace
 from app.zoo.errors import InputError
 from app.zoo.network import GateNet
@@ -85,7 +84,7 @@ class LoadedModel:
     def tokenizer(self) -> Tokenizer:
         spec = self.config.preprocessing
         assert isinstance(spec, TextPreprocessing)
-        return tokenizer_from_json(json.dumps({**spec.tokenizer, "analyzer": spec.analyzer}))
+        return tokenizer_from_config({**spec.tokenizer, "analyzer": spec.analyzer})
 
     # -- preprocessing ------------------------------------------------------------------------
 

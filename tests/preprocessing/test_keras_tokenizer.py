@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.preprocessing import Tokenizer, tokenizer_from_json
+from app.preprocessing import Tokenizer, tokenizer_from_config, tokenizer_from_json
 
 NOTES_TEXTS = ["You are the Best", "You are the Nice"]
 NOTES_WORD_INDEX = {"<OOV>": 1, "you": 2, "are": 3, "the": 4, "best": 5, "nice": 6}
@@ -271,6 +271,22 @@ def test_json_round_trip_restores_every_field() -> None:
     assert restored.index_docs == tokenizer.index_docs
     assert restored.analyzer_name == "whitespace"
     assert restored.to_json() == tokenizer.to_json()
+
+
+def test_tokenizer_from_config_reads_the_parsed_document_without_a_json_detour() -> None:
+    tokenizer = fitted(["나는 밥을 먹었다", "나는 잤다"], oov_token="<OOV>")
+    document = json.loads(tokenizer.to_json())
+    restored = tokenizer_from_config(document)
+    assert restored.to_json() == tokenizer.to_json()
+    assert restored.texts_to_sequences(["나는 먹었다 몰라"]) == tokenizer.texts_to_sequences(
+        ["나는 먹었다 몰라"]
+    )
+    assert document == json.loads(tokenizer.to_json())  # the caller's dict is left as it was
+
+
+def test_tokenizer_from_config_rejects_a_document_that_is_not_a_tokenizer() -> None:
+    with pytest.raises(ValueError, match="class_name"):
+        tokenizer_from_config({"class_name": "Embedding", "config": {}})
 
 
 def test_reads_keras_json_with_string_keys_converted() -> None:
