@@ -39,6 +39,7 @@ class TraceView:
 
     cell: str
     layers: list[LayerTrace]
+    nonlinearity: str = "tanh"  # nn.RNN's activation; the page's equations and ranges follow it
     model: str | None = None
     tokens: list[str] | None = None
     token_ids: list[int] | None = None
@@ -60,6 +61,7 @@ def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
     return TraceView(
         cell=traced.trace.cell,
         layers=traced.trace.layers,
+        nonlinearity=traced.trace.nonlinearity,
         model=model.id,
         tokens=prepared.tokens,
         token_ids=prepared.token_ids,
@@ -73,7 +75,9 @@ def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
 
 def view_of_trace(traced: Trace, values: list[list[float]]) -> TraceView:
     """The view of an ad-hoc network's trace: its inputs are the values, there is no prediction."""
-    return TraceView(cell=traced.cell, layers=traced.layers, values=values)
+    return TraceView(
+        cell=traced.cell, layers=traced.layers, nonlinearity=traced.nonlinearity, values=values
+    )
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -113,6 +117,7 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
     return {
         "model": view.model,
         "cell": view.cell,
+        "nonlinearity": view.nonlinearity,
         "steps": view.steps,
         "precision": precision,
         "tokens": view.tokens,

@@ -68,6 +68,7 @@ def summary_of(model: LoadedModel) -> dict[str, Any]:
         "hidden_size": spec.hidden_size,
         "num_layers": spec.num_layers,
         "bidirectional": spec.bidirectional,
+        "nonlinearity": spec.nonlinearity,
         "parameters": model.total_parameters,
     }
 

@@ -273,6 +273,7 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "hidden_size": 32,
     "num_layers": 1,
     "bidirectional": False,
+    "nonlinearity": "tanh",
     "parameters": 1289441,
 }
 PREDICTION_EXAMPLE: dict[str, Any] = {
@@ -283,6 +284,7 @@ PREDICTION_EXAMPLE: dict[str, Any] = {
 TRACE_EXAMPLE: dict[str, Any] = {
     "model": "sentiment-ko-gru",
     "cell": "gru",
+    "nonlinearity": "tanh",
     "steps": 2,
     "precision": 4,
     "tokens": ["<pad>", "재미있"],
@@ -335,6 +337,9 @@ class ModelSummary(BaseModel):
     hidden_size: int
     num_layers: int
     bidirectional: bool
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
     parameters: int = Field(description="Total parameter count.")
 
 
@@ -407,6 +412,9 @@ class TraceResponse(BaseModel):
 
     model: str | None = Field(description="Model id; null for an ad-hoc network.")
     cell: Cell
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
     steps: int
     precision: int | None = Field(description="Decimals of the floats; null for full precision.")
     tokens: list[str] | None = Field(description="Text: one token per step, padding included.")

@@ -77,6 +77,8 @@ def test_adhoc_trace_leaves_the_global_rng_alone(client: TestClient) -> None:
 def test_relu_rnn_is_accepted_and_relu_lstm_refused(client: TestClient) -> None:
     relu = client.post("/api/v1/trace", json=adhoc(cell="rnn", nonlinearity="relu"))
     assert relu.status_code == 200
+    assert relu.json()["nonlinearity"] == "relu"  # the page's equations and colour ranges read it
+    assert client.post("/api/v1/trace", json=adhoc()).json()["nonlinearity"] == "tanh"
     assert min(v for row in relu.json()["layers"][0]["hidden"] for v in row) >= 0
     refused = client.post("/api/v1/trace", json=adhoc(nonlinearity="relu"))
     assert refused.status_code == 422

@@ -38,6 +38,7 @@ def test_models_lists_every_model_with_its_summary(client: TestClient) -> None:
         "hidden_size": 3,
         "num_layers": 1,
         "bidirectional": False,
+        "nonlinearity": "tanh",
         "parameters": text.parameters,
     }
     numbers = next(model for model in listing.data if model.id == "tiny-numbers-lstm")

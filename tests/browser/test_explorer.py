@@ -489,6 +489,35 @@ def test_bidirectional_stacked_trace_labels_every_layer_and_direction(
     explorer.assert_clean()
 
 
+def test_relu_rnn_shows_relu_in_its_equation_and_a_zero_based_hidden_range(
+    explorer: ExplorerPage, api: httpx.Client
+) -> None:
+    rows = [[math.sin(i / 2), (i % 3) / 3] for i in range(8)]
+    body = {
+        "cell": "rnn",
+        "nonlinearity": "relu",
+        "input_size": 2,
+        "hidden_size": 6,
+        "num_layers": 1,
+        "bidirectional": False,
+        "seed": 3,
+        "input": rows,
+    }
+    payload = api.post("/api/v1/trace", json=body).raise_for_status().json()
+    assert payload["nonlinearity"] == "relu"
+    explorer.open()
+    explorer.page.evaluate("(payload) => window.gatescope.render(payload)", payload)
+    hidden = explorer.plot("hidden-plot")
+    assert hidden["z"] == units_by_steps(payload["layers"][0]["hidden"])
+    zmin, zmax = explorer.page.evaluate(
+        "() => { const d = document.querySelector('[data-testid=hidden-plot]').data[0];"
+        " return [d.zmin, d.zmax]; }"
+    )
+    assert zmin == 0 and zmax >= 1  # relu h is never negative: no blue half of a -1..1 scale
+    assert "relu" in explorer.testid("equation-panel").inner_text()
+    explorer.assert_clean()
+
+
 def test_render_and_step_timings_for_200_steps_of_64_units(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
