@@ -90,6 +90,9 @@ class CompareRun(BaseModel):
     model: str
     title: str
     cell: Literal["rnn", "lstm", "gru"]
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
     gate_names: list[str] = Field(description="The gates this cell has, in PyTorch's order.")
     steps: int
     tokens: list[str] | None
@@ -205,6 +208,9 @@ class PaddingRunOut(BaseModel):
 
 class PaddingResponse(BaseModel):
     model: str
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
     maxlen: int
     trained_with: Literal["pre", "post", "masked"] = Field(
         description="How the model itself prepares sentences."
@@ -265,6 +271,9 @@ class PartOut(BaseModel):
 
 class StateResponse(BaseModel):
     model: str
+    nonlinearity: Literal["tanh", "relu"] = Field(
+        default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
     split: int
     features: list[str]
     stack: StackOut
@@ -346,6 +355,7 @@ def compare_run_payload(run: CellRun, precision: int | None) -> dict[str, Any]:
         "model": run.model.id,
         "title": run.model.config.title,
         "cell": traced.trace.cell,
+        "nonlinearity": traced.trace.nonlinearity,
         "gate_names": list(traced.trace.gate_names),
         **_input_fields(traced.prepared),
         "values": traced.prepared.values,
@@ -501,6 +511,7 @@ def padding_payload(model: LoadedModel, raw: Any, precision: int | None) -> dict
         raise not_applicable(error) from error
     return {
         "model": model.id,
+        "nonlinearity": model.config.recurrent.nonlinearity,
         "maxlen": study.maxlen,
         "trained_with": study.trained_with,
         "runs": [padding_run_payload(run, precision) for run in study.runs],
@@ -519,6 +530,7 @@ def state_payload(
     assert isinstance(spec, NumbersPreprocessing)
     return {
         "model": model.id,
+        "nonlinearity": model.config.recurrent.nonlinearity,
         "split": study.split,
         "features": list(spec.features),
         "stack": stack_payload(study.stack, precision),

@@ -39,12 +39,23 @@ function cellRange(matrix) {
 const SIGMOID = () => ({ zmin: 0, zmax: 1, kind: "sequential", label: t("range.sigmoid") });
 const TANH = () => ({ zmin: -1, zmax: 1, kind: "diverging", label: t("range.tanh") });
 
-function hiddenRange(payload, matrix) {
-  if (payload.nonlinearity === "relu") {
+function hiddenRange(nonlinearity, matrix) {
+  if (nonlinearity === "relu") {
     const top = Math.max(1, Math.ceil(maxAbs(matrix)));
     return { zmin: 0, zmax: top, kind: "sequential", label: t("range.relu") };
   }
   return TANH();
+}
+
+/**
+ * The fixed colour range of any series, by one rule for the explorer and the teaching views:
+ * sigmoid gates 0..1, tanh candidates -1..1, c symmetric around 0, h by the cell's activation.
+ */
+export function seriesRange(name, cell, matrix, nonlinearity = "tanh") {
+  if (name === "cell") return cellRange(matrix);
+  if (name === "hidden") return hiddenRange(nonlinearity, matrix);
+  const gate = (GATES[cell] || []).find((item) => item.name === name);
+  return gate && gate.act === "sigmoid" ? SIGMOID() : TANH();
 }
 
 /**
@@ -60,7 +71,7 @@ export function layerSeries(payload, layer) {
       testid: `gate-plot-${gate.name}`,
       symbol: gate.symbol,
       title: t(gate.name === "candidate" ? `gate.candidate.${cell}` : `gate.${gate.name}`),
-      range: gate.act === "sigmoid" ? SIGMOID() : TANH(),
+      range: seriesRange(gate.name, cell, layer.gates[gate.name]),
       values: layer.gates[gate.name],
     }));
   if (layer.cell) {
@@ -69,7 +80,7 @@ export function layerSeries(payload, layer) {
       testid: "cell-plot",
       symbol: "c",
       title: t("state.cell"),
-      range: cellRange(layer.cell),
+      range: seriesRange("cell", cell, layer.cell),
       values: layer.cell,
     });
   }
@@ -78,7 +89,7 @@ export function layerSeries(payload, layer) {
     testid: "hidden-plot",
     symbol: "h",
     title: t("state.hidden"),
-    range: hiddenRange(payload, layer.hidden),
+    range: seriesRange("hidden", cell, layer.hidden, payload.nonlinearity),
     values: layer.hidden,
   });
   return series;

@@ -3,7 +3,7 @@
 
 import { t } from "../i18n.js";
 import { CONFIG, FONT, colorscale } from "../plots.js";
-import { GATES, maxAbs, oneTo, transpose, unitsOf } from "../trace-data.js";
+import { oneTo, transpose, unitsOf } from "../trace-data.js";
 
 const Plotly = window.Plotly;
 
@@ -17,14 +17,6 @@ export const GATE_COLORS = {
   update: "#D55E00",
   hidden: "#111111",
 };
-
-/** The fixed colour range of a series: sigmoid gates 0..1, the rest symmetric around 0. */
-export function rangeOf(name, cell, values) {
-  const gate = (GATES[cell] || []).find((item) => item.name === name);
-  if (gate && gate.act === "sigmoid") return { zmin: 0, zmax: 1, kind: "sequential" };
-  const bound = name === "cell" ? Math.max(1, Math.ceil(maxAbs(values) * 2) / 2) : 1;
-  return { zmin: -bound, zmax: bound, kind: "diverging" };
-}
 
 export function baseLayout(extra = {}) {
   return {

@@ -2,7 +2,7 @@
 // the prediction after every step, the gates each cell has, h, and the parameter table with the
 // formula behind every count. Every number is the API's (POST /api/v1/models/{id}/compare).
 
-import { oneTo } from "../trace-data.js";
+import { oneTo, seriesRange } from "../trace-data.js";
 import {
   CELL_COLORS,
   GATE_COLORS,
@@ -12,7 +12,6 @@ import {
   meanOverUnits,
   predictionNumber,
   predictionText,
-  rangeOf,
   react,
   stepAxis,
 } from "./charts.js";
@@ -121,7 +120,7 @@ function renderColumn(run) {
 
 function drawColumn(run, parts) {
   const labels = stepLabels(run.tokens, run.token_kinds, run.steps);
-  const drawn = [heatmap(parts.hidden, run.hidden, rangeOf("hidden", run.cell, run.hidden), { labels, height: 190 })];
+  const drawn = [heatmap(parts.hidden, run.hidden, seriesRange("hidden", run.cell, run.hidden, run.nonlinearity), { labels, height: 190 })];
   if (run.gate_names.length) {
     const traces = run.gate_names.map((name) => ({
       type: "scatter",

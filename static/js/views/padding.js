@@ -2,8 +2,8 @@
 // how much every gate moves per step (pad steps shaded), h as a heatmap, and a summary table of
 // the mean |change| on pad steps versus word steps. POST /api/v1/models/{id}/padding.
 
-import { oneTo } from "../trace-data.js";
-import { GATE_COLORS, baseLayout, element, heatmap, predictionText, rangeOf, react, stepAxis } from "./charts.js";
+import { oneTo, seriesRange } from "../trace-data.js";
+import { GATE_COLORS, baseLayout, element, heatmap, predictionText, react, stepAxis } from "./charts.js";
 import { startView } from "./common.js";
 import { t } from "./text.js";
 
@@ -52,7 +52,7 @@ function labelsOf(run) {
   return run.tokens.map((token, step) => (run.token_kinds[step] === "pad" ? "·" : token));
 }
 
-function column(run, trained) {
+function column(run, trained, nonlinearity) {
   const card = element("article", `card padding-column variant-${run.variant}`);
   card.dataset.variant = run.variant;
   const heading = element("h2", "section-title", t(`padding.variant.${run.variant}`));
@@ -78,7 +78,7 @@ function column(run, trained) {
   const draw = () =>
     Promise.all([
       react(change, changeTraces(run), layout),
-      heatmap(hidden, run.hidden, rangeOf("hidden", cellOf(run), run.hidden), { labels, height: 170 }),
+      heatmap(hidden, run.hidden, seriesRange("hidden", cellOf(run), run.hidden, nonlinearity), { labels, height: 170 }),
     ]);
   return { card, draw };
 }
@@ -125,7 +125,7 @@ function summary(payload) {
 async function render(payload) {
   const box = document.getElementById("padding-columns");
   box.replaceChildren();
-  const columns = payload.runs.map((run) => column(run, payload.trained_with));
+  const columns = payload.runs.map((run) => column(run, payload.trained_with, payload.nonlinearity));
   columns.forEach(({ card }) => box.append(card));
   summary(payload);
   await Promise.all(columns.map(({ draw }) => draw()));

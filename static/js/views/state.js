@@ -3,8 +3,8 @@
 // stateful=True: the second part of the input starts from the first part's final state (the
 // "carry state" switch) instead of zeros. POST /api/v1/models/{id}/state.
 
-import { oneTo } from "../trace-data.js";
-import { baseLayout, element, heatmap, predictionNumber, predictionText, rangeOf, react } from "./charts.js";
+import { oneTo, seriesRange } from "../trace-data.js";
+import { baseLayout, element, heatmap, predictionNumber, predictionText, react } from "./charts.js";
 import { readQuery, startView } from "./common.js";
 import { t } from "./text.js";
 
@@ -63,7 +63,7 @@ function renderStack(payload) {
       ? t("state.layer", { n: index + 1 })
       : t("state.layerFeeds", { n: index + 1, m: index + 2 });
     const box = plotBox(`state-layer-${index + 1}`, title);
-    items.push([box, () => heatmap(box.plot, layer.outputs, rangeOf("hidden", cell, layer.outputs), { labels, height: 200 })]);
+    items.push([box, () => heatmap(box.plot, layer.outputs, seriesRange("hidden", cell, layer.outputs, payload.nonlinearity), { labels, height: 200 })]);
   });
   const final = plotBox("state-final", t("state.final", { n: stack.layers.length }));
   items.push([final, () => bars(final.plot, stack.final_hidden, "#111", t("axis.unit"))]);
@@ -131,7 +131,7 @@ function renderCarry(payload) {
   const labels = oneTo(payload[chosen].steps).map((index) => String(payload.split + index));
   return Promise.all([
     react(byTestId("state-carry-plot"), traces, layout),
-    heatmap(hidden, payload[chosen].hidden, rangeOf("hidden", payload.cell, payload[chosen].hidden), {
+    heatmap(hidden, payload[chosen].hidden, seriesRange("hidden", payload.cell, payload[chosen].hidden, payload.nonlinearity), {
       labels,
       height: 200,
       title: t("state.second", { mode: t(`state.mode.${chosen}`) }),
