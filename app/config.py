@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.limits import ABSOLUTE_MAX_STEPS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The most GATESCOPE_MAX_STEPS may allow; app.api.schemas refuses longer inputs before walking them.
-ABSOLUTE_MAX_STEPS = 20_000
 
 
 class Settings(BaseSettings):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,7 +12,7 @@ import torch
 from torch import Tensor
 
 from app.preprocessing import Tokenizer, tokenizer_from_config
-from app.recurrent import Trace, trace
+from app.recurrent import Trace, parse_parameter_name, trace_chain
 from app.zoo.errors import InputError
 from app.zoo.network import GateNet
 from app.zoo.spec import ModelConfig, NumbersPreprocessing, TextPreprocessing
@@ -39,24 +38,42 @@ class PreparedInput:
         return self.features.shape[1]
 
 
+TOP_TOKENS = 5  # next-token candidates a prediction lists
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """A sentiment label with its probability, or a regression value in original units."""
+    """What the head said, by task: a binary label, one of N classes, the next token's
+    candidates, or a regression value in original units."""
 
     label: str | None = None
     probability: float | None = None  # of the predicted label
-    positive_probability: float | None = None
-    value: float | None = None
+    positive_probability: float | None = None  # sentiment
+    value: float | None = None  # regression
     unit: str | None = None
+    classes: list[tuple[str, float]] | None = None  # classification: every class, label order
+    top: list[tuple[str, float]] | None = None  # next-token: the likeliest, most likely first
 
     def as_dict(self) -> dict[str, Any]:
         if self.value is not None:
             return {"value": self.value, "unit": self.unit}
+        if self.classes is not None:
+            return {
+                "label": self.label,
+                "probability": self.probability,
+                "classes": _labelled(self.classes),
+            }
+        if self.top is not None:
+            return {"label": self.label, "probability": self.probability, "top": _labelled(self.top)}
         return {
             "label": self.label,
             "probability": self.probability,
             "positive_probability": self.positive_probability,
         }
+
+
+def _labelled(pairs: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    return [{"label": label, "probability": probability} for label, probability in pairs]
 
 
 @dataclass(frozen=True)
@@ -148,7 +165,7 @@ class LoadedModel:
 
     @property
     def _dtype(self) -> torch.dtype:
-        return next(self.network.recurrent.parameters()).dtype
+        return self.network.dtype
 
     def _scale(self, row: list[float]) -> list[float]:
         spec = self.config.preprocessing
@@ -172,15 +189,20 @@ class LoadedModel:
             features = torch.cat([prepared[position].features for position in positions])
             with torch.no_grad():
                 rows = self.network(features)
+            if self.network.per_step:
+                rows = rows[:, -1]  # the next token after the whole input
             outputs.update(zip(positions, rows, strict=True))
         return [self._prediction(outputs[position]) for position in range(len(prepared))]
 
     def run_trace(self, raw: Any, max_steps: int | None = None) -> TracedInput:
-        """Prepare one input, trace the recurrent module on it, and predict from the trace."""
+        """Prepare one input, trace every recurrent block on it, and predict from the trace."""
         prepared = self.prepare(raw, "input", max_steps)
-        traced = trace(self.network.recurrent, prepared.features)
+        traced = trace_chain(list(self.network.blocks), prepared.features)
         with torch.no_grad():
-            output = self.network.head(self.network.final_hidden(traced.final_state))[0]
+            if self.network.per_step:
+                output = self.network.head(traced.layer(-1, "forward").hidden[0, -1])
+            else:
+                output = self.network.head(self.network.final_hidden(traced.final_state))[0]
         return TracedInput(
             prepared=prepared,
             trace=traced,
@@ -188,13 +210,19 @@ class LoadedModel:
             step_predictions=self.step_predictions(traced),
         )
 
+    @property
+    def reads_left_to_right(self) -> bool:
+        """No block is bidirectional, so step t's top output has read steps 0..t only."""
+        return not any(spec.bidirectional for spec in self.config.blocks)
+
     def step_predictions(self, traced: Trace) -> list[Prediction] | None:
         """The head applied to the top layer's h after every step: the prediction as it forms.
 
-        Only for one-directional models: a backward direction has not read the end of the
-        sentence yet at step t, so "the prediction so far" has no meaning there.
+        Only for models that read left to right: a backward direction has not read the end of
+        the sentence yet at step t, so "the prediction so far" has no meaning there. For a
+        next-token head this is what the model expects to come after each step.
         """
-        if self.network.recurrent.bidirectional or not self.config.head:
+        if not self.reads_left_to_right or not self.config.head:
             return None
         top = traced.layer(-1, "forward").hidden[0]  # (steps, units)
         with torch.no_grad():
@@ -202,16 +230,34 @@ class LoadedModel:
         return [self._prediction(row) for row in outputs]
 
     def _prediction(self, output: Tensor) -> Prediction:
-        if self.config.task == "sentiment":
+        task = self.config.task
+        if task == "sentiment":
             positive = float(output[0])
-            labels = self.config.labels or ["negative", "positive"]
+            negative_label, positive_label = self.config.class_labels
             is_positive = positive >= 0.5
             return Prediction(
-                label=labels[1] if is_positive else labels[0],
+                label=positive_label if is_positive else negative_label,
                 probability=positive if is_positive else 1.0 - positive,
                 positive_probability=positive,
             )
+        if task == "classification":
+            probabilities = [float(value) for value in output]
+            classes = list(zip(self.config.class_labels, probabilities, strict=True))
+            label, probability = max(classes, key=lambda pair: pair[1])
+            return Prediction(label=label, probability=probability, classes=classes)
+        if task == "next-token":
+            return self._next_token(output)
         return Prediction(value=self._unscale_target(float(output[0])), unit=self._target_unit)
+
+    def _next_token(self, output: Tensor) -> Prediction:
+        """The likeliest next tokens, most likely first."""
+        probabilities, indices = torch.topk(output, min(TOP_TOKENS, output.shape[-1]))
+        labels = self.config.class_labels
+        top = [
+            (labels[int(index)], float(probability))
+            for probability, index in zip(probabilities, indices, strict=True)
+        ]
+        return Prediction(label=top[0][0], probability=top[0][1], top=top)
 
     @property
     def _target_unit(self) -> str | None:
@@ -233,16 +279,22 @@ class LoadedModel:
         network = self.network
         if network.embedding is not None:
             counts.append(_count("embedding", "Embedding", network.embedding.parameters()))
-        spec = self.config.recurrent
-        for layer in range(spec.num_layers):
-            parameters = [
-                parameter
-                for name, parameter in network.recurrent.named_parameters()
-                if _recurrent_layer(name) == layer
-            ]
-            counts.append(
-                _count(f"recurrent.{layer}", f"{spec.cell.upper()} layer {layer + 1}", parameters)
-            )
+        for block_index, (spec, block) in enumerate(
+            zip(self.config.blocks, network.blocks, strict=True)
+        ):
+            for layer in range(spec.num_layers):
+                parameters = [
+                    parameter
+                    for name, parameter in block.named_parameters()
+                    if parse_parameter_name(name).layer == layer
+                ]
+                counts.append(
+                    _count(
+                        block_layer_key(block_index, layer),
+                        block_layer_name(self.config, block_index, layer),
+                        parameters,
+                    )
+                )
         for index, linear in enumerate(network.head.layers):
             counts.append(_count(f"head.{index}", f"Dense {index + 1}", linear.parameters()))
         return counts
@@ -264,12 +316,15 @@ def _same_length_groups(prepared: list[PreparedInput], size: int) -> list[list[i
     ]
 
 
-def _recurrent_layer(name: str) -> int:
-    """The layer of a PyTorch recurrent parameter: weight_ih_l1_reverse -> 1."""
-    match = re.fullmatch(r"(?:weight|bias)_(?:ih|hh|hr)_l(\d+)(?:_reverse)?", name)
-    if match is None:
-        raise ValueError(f"{name!r} is not a recurrent parameter name")
-    return int(match.group(1))
+def block_layer_key(block: int, layer: int) -> str:
+    """A recurrent layer's key in parameter tables: "blocks.1.0" is block 1's first layer."""
+    return f"blocks.{block}.{layer}"
+
+
+def block_layer_name(config: ModelConfig, block: int, layer: int) -> str:
+    """"GRU layer 1", or "Block 2 · LSTM layer 1" when the model chains several blocks."""
+    name = f"{config.blocks[block].cell.upper()} layer {layer + 1}"
+    return name if len(config.blocks) == 1 else f"Block {block + 1} · {name}"
 
 
 def _count(key: str, name: str, parameters: Any) -> dict[str, Any]:

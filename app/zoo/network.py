@@ -1,7 +1,7 @@
-"""GateNet: Embedding? -> nn.RNN/LSTM/GRU -> Dense head, rebuilt from a ModelConfig.
+"""GateNet: Embedding? -> a chain of recurrent blocks -> Dense head, rebuilt from a ModelConfig.
 
 Its state_dict is what `weights.safetensors` stores: `embedding.weight`,
-`recurrent.<PyTorch's own parameter names>`, `head.layers.<k>.weight` / `.bias`.
+`blocks.<b>.<PyTorch's own parameter names>`, `head.layers.<k>.weight` / `.bias`.
 """
 
 from __future__ import annotations
@@ -9,24 +9,20 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from app.recurrent import RecurrentOptions, build_recurrent
 from app.zoo.spec import DenseSpec, EmbeddingSpec, ModelConfig, RecurrentSpec
 
+State = Tensor | tuple[Tensor, Tensor]
 
-def build_recurrent(spec: RecurrentSpec) -> nn.RNNBase:
-    """The nn module a RecurrentSpec describes, batch first."""
-    options = dict(
-        input_size=spec.input_size,
-        hidden_size=spec.hidden_size,
-        num_layers=spec.num_layers,
-        bias=spec.bias,
-        batch_first=True,
-        bidirectional=spec.bidirectional,
-    )
-    if spec.cell == "lstm":
-        return nn.LSTM(**options, proj_size=spec.proj_size)
-    if spec.cell == "gru":
-        return nn.GRU(**options)
-    return nn.RNN(**options, nonlinearity=spec.nonlinearity)
+
+def recurrent_options(spec: RecurrentSpec) -> RecurrentOptions:
+    """The tracer's options for one block of the model format."""
+    return RecurrentOptions(**spec.model_dump())
+
+
+def build_block(spec: RecurrentSpec) -> nn.Module:
+    """The recurrent module a block describes, batch first."""
+    return build_recurrent(recurrent_options(spec), batch_first=True)
 
 
 def apply_activation(x: Tensor, activation: str) -> Tensor:
@@ -60,36 +56,69 @@ class Head(nn.Module):
 
 
 class GateNet(nn.Module):
-    """The whole network; `recurrent` is handed to the tracer, the rest is around it."""
+    """The whole network; `blocks` are handed to the tracer, the rest is around them."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.embedding = _build_embedding(config.embedding)
-        self.recurrent = build_recurrent(config.recurrent)
-        self.head = Head(config.recurrent.output_width, list(config.head))
+        self.blocks = nn.ModuleList([build_block(spec) for spec in config.blocks])
+        self.head = Head(config.blocks[-1].output_width, list(config.head))
+        # A next-token head reads every step's output; the others read the final state.
+        self.per_step = config.task == "next-token"
 
     def embed(self, token_ids: Tensor) -> Tensor:
         """Token ids (batch, steps) -> recurrent inputs (batch, steps, features)."""
         assert self.embedding is not None
         return self.embedding(token_ids)
 
-    def final_hidden(self, state: Tensor | tuple[Tensor, Tensor]) -> Tensor:
-        """The top layer's final h (both directions side by side): what Keras's RNN returns."""
+    @property
+    def top(self) -> nn.Module:
+        """The last recurrent block: the one the head reads."""
+        return self.blocks[-1]
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.blocks.parameters()).dtype
+
+    def final_hidden(self, state: State) -> Tensor:
+        """The top block's final h (both directions side by side): what Keras's RNN returns."""
         h_n = state[0] if isinstance(state, tuple) else state
-        directions = 2 if self.recurrent.bidirectional else 1
+        directions = 2 if self.top.bidirectional else 1
         top = h_n[-directions:]  # (directions, batch, units)
         return torch.cat(list(top), dim=-1)
 
-    def forward(self, features: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """Recurrent inputs (batch, steps, features) -> head output (batch, out)."""
+    def run_blocks(
+        self, features: Tensor, lengths: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        """Every block in turn, each reading the previous one's whole output sequence.
+
+        Returns the top block's outputs (batch, steps, width; zeros past each length) and its
+        final state.
+        """
+        sequence: Tensor | nn.utils.rnn.PackedSequence = features
         if lengths is not None:
-            packed = nn.utils.rnn.pack_padded_sequence(
+            sequence = nn.utils.rnn.pack_padded_sequence(
                 features, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            _, state = self.recurrent(packed)
-        else:
-            _, state = self.recurrent(features)
-        return self.head(self.final_hidden(state))
+        state: State | None = None
+        for block in self.blocks:
+            sequence, state = block(sequence)
+        assert state is not None
+        if isinstance(sequence, nn.utils.rnn.PackedSequence):
+            sequence, _ = nn.utils.rnn.pad_packed_sequence(
+                sequence, batch_first=True, total_length=features.shape[1]
+            )
+        return sequence, state
+
+    def head_input(self, outputs: Tensor, state: State) -> Tensor:
+        """What the head reads: every step's output (next-token) or the final hidden state."""
+        return outputs if self.per_step else self.final_hidden(state)
+
+    def forward(self, features: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """Recurrent inputs (batch, steps, features) -> head output (batch, out), or
+        (batch, steps, vocabulary) for a next-token head."""
+        outputs, state = self.run_blocks(features, lengths)
+        return self.head(self.head_input(outputs, state))
 
 
 def _build_embedding(spec: EmbeddingSpec | None) -> nn.Embedding | None:

@@ -2,6 +2,11 @@
 
 A model directory holds `config.json` (this schema), `weights.safetensors` (the state dict of
 `GateNet`, see network.py) and `card.md`. Nothing in it is ever unpickled.
+
+Format version 2 describes the body as a chain of recurrent blocks (`blocks`), each its own
+nn.RNN/nn.LSTM/nn.GRU fed the previous block's whole output sequence, and the head by `task`.
+Version 1 (one module under `recurrent`) is still read: `upgrade_document` turns it into the
+one-block case and `upgrade_state` renames its weights.
 """
 
 from __future__ import annotations
@@ -11,32 +16,51 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMAT_VERSION: Literal[1] = 1
+from app.limits import (
+    MAX_BLOCKS,
+    MAX_CLASSES,
+    MAX_DENSE_WIDTH,
+    MAX_FEATURES,
+    MAX_HEAD_LAYERS,
+    MAX_LAYERS,
+    MAX_MAXLEN,
+    MAX_UNITS,
+    MAX_VOCABULARY,
+)
+from app.recurrent import CellKind
+
+FORMAT_VERSION: Literal[2] = 2
 MODEL_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 Activation = Literal["linear", "relu", "sigmoid", "tanh", "softmax"]
-Cell = Literal["rnn", "lstm", "gru"]
-Task = Literal["sentiment", "regression"]
-
+# What the head predicts: a binary label (Dense(1, sigmoid)), one of N classes (Dense(N,
+# softmax)), a number (Dense(1)), or the next token at every step (Dense(vocabulary, softmax)).
+Task = Literal["sentiment", "classification", "regression", "next-token"]
+TASKS: tuple[Task, ...] = ("sentiment", "classification", "regression", "next-token")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class EmbeddingSpec(Strict):
-    num_embeddings: Annotated[int, Field(ge=2, le=1_000_000)]
-    embedding_dim: Annotated[int, Field(ge=1, le=4096)]
+    num_embeddings: Annotated[int, Field(ge=2, le=MAX_VOCABULARY)]
+    embedding_dim: Annotated[int, Field(ge=1, le=MAX_UNITS)]
 
 
 class RecurrentSpec(Strict):
-    cell: Cell
-    input_size: Annotated[int, Field(ge=1, le=4096)]
-    hidden_size: Annotated[int, Field(ge=1, le=4096)]
-    num_layers: Annotated[int, Field(ge=1, le=16)] = 1
+    """One recurrent block: a whole nn.RNN/nn.LSTM/nn.GRU with its own layers and direction."""
+
+    cell: CellKind
+    input_size: Annotated[int, Field(ge=1, le=MAX_UNITS)]
+    hidden_size: Annotated[int, Field(ge=1, le=MAX_UNITS)]
+    num_layers: Annotated[int, Field(ge=1, le=MAX_LAYERS)] = 1
     bidirectional: bool = False
     bias: bool = True
     nonlinearity: Literal["tanh", "relu"] = "tanh"  # nn.RNN only
-    proj_size: Annotated[int, Field(ge=0, le=4096)] = 0  # nn.LSTM only
+    proj_size: Annotated[int, Field(ge=0, le=MAX_UNITS)] = 0  # nn.LSTM only
+    # GRU only: False is Keras's reset_after=False, the class notes' equation (r applied to h
+    # before the recurrent product); nn.GRU itself is reset_after=True.
+    reset_after: bool = True
 
     @model_validator(mode="after")
     def _options_fit_the_cell(self) -> RecurrentSpec:
@@ -46,6 +70,8 @@ class RecurrentSpec(Strict):
             raise ValueError("proj_size must be smaller than hidden_size")
         if self.nonlinearity != "tanh" and self.cell != "rnn":
             raise ValueError("nonlinearity is an nn.RNN option only")
+        if not self.reset_after and self.cell != "gru":
+            raise ValueError("reset_after is a GRU option only")
         return self
 
     @property
@@ -56,7 +82,7 @@ class RecurrentSpec(Strict):
 
 
 class DenseSpec(Strict):
-    out_features: Annotated[int, Field(ge=1, le=65_536)]
+    out_features: Annotated[int, Field(ge=1, le=MAX_DENSE_WIDTH)]
     activation: Activation = "linear"
     bias: bool = True
 
@@ -67,7 +93,7 @@ class TextPreprocessing(Strict):
     kind: Literal["text"] = "text"
     tokenizer: dict[str, Any]  # the JSON of Tokenizer.to_json(), parsed
     analyzer: Literal["whitespace", "morpheme"] = "whitespace"
-    maxlen: Annotated[int, Field(ge=1, le=10_000)]
+    maxlen: Annotated[int, Field(ge=1, le=MAX_MAXLEN)]
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
     # Embedding(mask_zero=True): padding steps are skipped instead of read.
@@ -89,8 +115,8 @@ class NumbersPreprocessing(Strict):
     """Windows of seq_length steps of named features, min-max scaled with training constants."""
 
     kind: Literal["numbers"] = "numbers"
-    features: Annotated[list[str], Field(min_length=1, max_length=4096)]
-    seq_length: Annotated[int, Field(ge=1, le=10_000)]
+    features: Annotated[list[str], Field(min_length=1, max_length=MAX_FEATURES)]
+    seq_length: Annotated[int, Field(ge=1, le=MAX_MAXLEN)]
     scaler_min: list[float] | None = None
     scaler_max: list[float] | None = None
     target: str | None = None  # the feature a regression predicts, in original units
@@ -126,18 +152,25 @@ Preprocessing = Annotated[TextPreprocessing | NumbersPreprocessing, Field(discri
 class ModelConfig(Strict):
     """Everything needed to rebuild, run and describe a model, apart from its weights."""
 
-    format_version: Literal[1] = FORMAT_VERSION
+    format_version: Literal[2] = FORMAT_VERSION
     id: Annotated[str, Field(pattern=MODEL_ID_PATTERN)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     task: Task
     language: Literal["ko", "en"] | None = None
     embedding: EmbeddingSpec | None = None
-    recurrent: RecurrentSpec
-    head: Annotated[list[DenseSpec], Field(max_length=16)] = []
+    blocks: Annotated[list[RecurrentSpec], Field(min_length=1, max_length=MAX_BLOCKS)]
+    head: Annotated[list[DenseSpec], Field(max_length=MAX_HEAD_LAYERS)] = []
     preprocessing: Preprocessing
-    labels: list[str] | None = None  # sentiment: [negative, positive]
+    # sentiment: [negative, positive]; classification: one name per class, in output order;
+    # next-token: the token each output stands for.
+    labels: list[str] | None = None
     examples: list[Any] = []
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_version_1(cls, data: Any) -> Any:
+        return upgrade_document(data) if isinstance(data, dict) else data
 
     @field_validator("id")
     @classmethod
@@ -148,31 +181,124 @@ class ModelConfig(Strict):
 
     @model_validator(mode="after")
     def _parts_fit_together(self) -> ModelConfig:
-        text = self.preprocessing.kind == "text"
-        if text and self.embedding is None:
-            raise ValueError("a text model needs an embedding")
-        if self.embedding and self.recurrent.input_size != self.embedding.embedding_dim:
-            raise ValueError("recurrent.input_size must equal embedding.embedding_dim")
-        if not text and isinstance(self.preprocessing, NumbersPreprocessing):
-            if self.recurrent.input_size != len(self.preprocessing.features):
-                raise ValueError("recurrent.input_size must equal the number of features")
-        if self.task == "sentiment" and (
-            not self.head
-            or self.head[-1].out_features != 1
-            or self.head[-1].activation != "sigmoid"
-        ):
-            raise ValueError("a sentiment model ends in Dense(1, sigmoid)")
-        if self.task == "regression" and self.output_width != 1:
-            raise ValueError("a regression model predicts one value: its head must end in Dense(1)")
-        if self.labels is not None and len(self.labels) != 2:
-            raise ValueError("labels name the two classes: [negative, positive]")
+        self._check_inputs_fit_first_block()
+        for index, (before, after) in enumerate(zip(self.blocks, self.blocks[1:]), start=1):
+            if after.input_size != before.output_width:
+                raise ValueError(
+                    f"blocks[{index}].input_size must be {before.output_width}, the width of "
+                    f"blocks[{index - 1}]'s output sequence"
+                )
+        self._check_head_fits_task()
         return self
+
+    def _check_inputs_fit_first_block(self) -> None:
+        first = self.blocks[0]
+        if isinstance(self.preprocessing, TextPreprocessing):
+            if self.embedding is None:
+                raise ValueError("a text model needs an embedding")
+            if first.input_size != self.embedding.embedding_dim:
+                raise ValueError("blocks[0].input_size must equal embedding.embedding_dim")
+        elif first.input_size != len(self.preprocessing.features):
+            raise ValueError("blocks[0].input_size must equal the number of features")
+
+    def _check_head_fits_task(self) -> None:
+        last = self.head[-1] if self.head else None
+        width = self.output_width
+        if self.task == "sentiment":
+            if last is None or width != 1 or last.activation != "sigmoid":
+                raise ValueError("a sentiment model ends in Dense(1, sigmoid)")
+            self._check_labels(2, "labels name the two classes: [negative, positive]")
+        elif self.task == "classification":
+            if last is None or last.activation != "softmax" or not 2 <= width <= MAX_CLASSES:
+                raise ValueError(
+                    f"a classification model ends in Dense(N, softmax) with 2 to {MAX_CLASSES} "
+                    "classes"
+                )
+            if self.labels is None:
+                raise ValueError(f"a classification model names its {width} classes in labels")
+            self._check_labels(width, f"labels must name the {width} classes, one each")
+        elif self.task == "regression":
+            if width != 1:
+                raise ValueError(
+                    f"a regression model predicts one value, this head has {width} outputs: "
+                    "multi-output regression is not supported"
+                )
+        else:
+            self._check_next_token_head(last, width)
+
+    def _check_next_token_head(self, last: DenseSpec | None, width: int) -> None:
+        if not isinstance(self.preprocessing, TextPreprocessing):
+            raise ValueError("a next-token model reads text")
+        if last is None or last.activation != "softmax":
+            raise ValueError("a next-token model ends in Dense(vocabulary, softmax)")
+        if any(block.bidirectional for block in self.blocks):
+            raise ValueError(
+                "a next-token model reads left to right: a bidirectional block would see the "
+                "token it is asked to predict"
+            )
+        if self.labels is None:
+            raise ValueError("a next-token model names the token of each output in labels")
+        self._check_labels(width, f"labels must name the {width} tokens the head predicts")
+
+    def _check_labels(self, count: int, message: str) -> None:
+        if self.labels is None:
+            return
+        if len(self.labels) != count:
+            raise ValueError(f"{message}; got {len(self.labels)}")
+        if self.task != "next-token" and len(set(self.labels)) != len(self.labels):
+            raise ValueError("labels must be different from each other")
 
     @property
     def output_width(self) -> int:
-        """How many numbers the network returns per input."""
-        return self.head[-1].out_features if self.head else self.recurrent.output_width
+        """How many numbers the network returns per input (per step for next-token)."""
+        return self.head[-1].out_features if self.head else self.blocks[-1].output_width
 
     @property
     def input_kind(self) -> Literal["text", "numbers"]:
         return self.preprocessing.kind
+
+    @property
+    def cells(self) -> list[CellKind]:
+        """Each block's cell kind, in order."""
+        return [block.cell for block in self.blocks]
+
+    @property
+    def cell(self) -> CellKind | Literal["mixed"]:
+        """The cell kind every block shares, or "mixed"."""
+        kinds = set(self.cells)
+        return self.blocks[0].cell if len(kinds) == 1 else "mixed"
+
+    @property
+    def num_layers(self) -> int:
+        """Layers over all blocks."""
+        return sum(block.num_layers for block in self.blocks)
+
+    @property
+    def class_labels(self) -> list[str]:
+        """The names a prediction reports: the config's labels, or defaults."""
+        if self.labels is not None:
+            return list(self.labels)
+        if self.task == "sentiment":
+            return ["negative", "positive"]
+        return [f"class {index}" for index in range(self.output_width)]
+
+
+def upgrade_document(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 config document (one module under `recurrent`) as version 2 (one block)."""
+    if data.get("format_version", 1) != 1 or "recurrent" not in data or "blocks" in data:
+        return data
+    upgraded = {key: value for key, value in data.items() if key != "recurrent"}
+    upgraded["format_version"] = FORMAT_VERSION
+    upgraded["blocks"] = [data["recurrent"]]
+    return upgraded
+
+
+V1_RECURRENT_PREFIX = "recurrent."
+
+
+def upgrade_state(state: dict[str, Any]) -> dict[str, Any]:
+    """Version-1 weights (`recurrent.<name>`) renamed as version 2 stores them (`blocks.0.`)."""
+    return {
+        (f"blocks.0.{name[len(V1_RECURRENT_PREFIX):]}" if name.startswith(V1_RECURRENT_PREFIX) else name): tensor
+        for name, tensor in state.items()
+    }

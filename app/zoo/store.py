@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import torch
-from pydantic import ValidationError
 from safetensors.torch import load_file, save_file
 
 from app.zoo.errors import ModelFormatError
 from app.zoo.loaded import LoadedModel
 from app.zoo.network import GateNet
-from app.zoo.spec import ModelConfig
+from app.zoo.spec import ModelConfig, upgrade_state
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -33,13 +32,20 @@ WEIGHT_DTYPES = (torch.float32, torch.float64)
 
 
 def read_config(path: Path) -> ModelConfig:
+    return read_config_document(path)[0]
+
+
+def read_config_document(path: Path) -> tuple[ModelConfig, int]:
+    """The config, and the format version its file was written in (1 is upgraded on reading)."""
     try:
-        return ModelConfig.model_validate_json(path.read_bytes())
+        document = json.loads(path.read_bytes())
+        version = document.get("format_version", 1) if isinstance(document, dict) else None
+        return ModelConfig.model_validate(document), version
     except FileNotFoundError as error:
         raise ModelFormatError(f"{path} is missing") from error
     except OSError as error:
         raise ModelFormatError(f"{path} cannot be read: {error}") from error
-    except ValidationError as error:
+    except (ValueError, UnicodeDecodeError) as error:  # JSON syntax, or the schema
         raise ModelFormatError(f"{path} is not a valid model config: {error}") from error
 
 
@@ -99,7 +105,7 @@ def check_preprocessing(model: LoadedModel) -> None:
 
 def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
     """Load `directory` (config.json, weights.safetensors, optional card.md). Never unpickles."""
-    config = read_config(directory / CONFIG_FILE)
+    config, version = read_config_document(directory / CONFIG_FILE)
     weights = directory / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelFormatError(f"{weights} is missing")
@@ -107,6 +113,8 @@ def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
         state = load_file(str(weights))
     except Exception as error:  # safetensors raises its own error types for corrupt files
         raise ModelFormatError(f"{weights} is not a readable safetensors file: {error}") from error
+    if version == 1:
+        state = upgrade_state(state)
     model = LoadedModel(config, build_network(config, state), source=source)
     check_preprocessing(model)
     card = directory / CARD_FILE
