@@ -193,7 +193,7 @@ def models_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 def cmd_models(args: argparse.Namespace) -> int:
     """List the models the server would serve."""
-    from app.api.models import summary_of
+    from app.zoo.describe import summary_of
     from app.zoo import ModelRegistry
 
     settings = _settings(args)

@@ -37,10 +37,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class TraceView:
     """What one trace response holds: the input as the network saw it, the layers, the outcome."""
 
-    cell: str
+    cell: str  # the kind every block shares, or "mixed"
     layers: list[LayerTrace]
     nonlinearity: str = "tanh"  # nn.RNN's activation; the page's equations and ranges follow it
     model: str | None = None
+    task: str | None = None
     tokens: list[str] | None = None
     token_ids: list[int] | None = None
     token_kinds: list[str] | None = None
@@ -63,6 +64,7 @@ def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
         layers=traced.trace.layers,
         nonlinearity=traced.trace.nonlinearity,
         model=model.id,
+        task=model.config.task,
         tokens=prepared.tokens,
         token_ids=prepared.token_ids,
         token_kinds=list(prepared.token_kinds) if prepared.token_kinds is not None else None,
@@ -101,9 +103,17 @@ def _rounded_rows(rows: list[list[float]] | None, precision: int | None) -> Any:
 
 
 def layer_payload(layer: LayerTrace, precision: int | None) -> dict[str, Any]:
-    """One layer-direction: gates by name, hidden and cell, each [[value per unit] per step]."""
+    """One layer-direction: gates by name, hidden and cell, each [[value per unit] per step].
+
+    `layer` counts over the whole chain of blocks; `block` and `block_layer` say where it sits,
+    `kind` which cell it is (its gates and equations follow it)."""
     return {
         "layer": layer.layer,
+        "block": layer.block,
+        "block_layer": layer.block_layer,
+        "kind": layer.kind,
+        "nonlinearity": layer.nonlinearity,
+        "reset_after": layer.reset_after,
         "direction": layer.direction,
         "units": layer.units,
         "gates": {name: rounded(value, precision) for name, value in layer.gates.items()},
@@ -116,8 +126,10 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
     """The JSON document of a trace (NumPy arrays inside; orjson writes them)."""
     return {
         "model": view.model,
+        "task": view.task,
         "cell": view.cell,
         "nonlinearity": view.nonlinearity,
+        "blocks": blocks_payload(view.layers),
         "steps": view.steps,
         "precision": precision,
         "tokens": view.tokens,
@@ -131,6 +143,27 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
         if view.step_predictions is not None
         else None,
     }
+
+
+def blocks_payload(layers: list[LayerTrace]) -> list[dict[str, Any]]:
+    """One entry per recurrent block: its cell, layers, direction and units."""
+    blocks: dict[int, dict[str, Any]] = {}
+    for layer in layers:
+        entry = blocks.setdefault(
+            layer.block,
+            {
+                "block": layer.block,
+                "cell": layer.kind,
+                "layers": 0,
+                "bidirectional": False,
+                "units": layer.units,
+                "nonlinearity": layer.nonlinearity,
+                "reset_after": layer.reset_after,
+            },
+        )
+        entry["layers"] = max(entry["layers"], layer.block_layer + 1)
+        entry["bidirectional"] = entry["bidirectional"] or layer.direction == "backward"
+    return list(blocks.values())
 
 
 def rounded_prediction(
@@ -153,10 +186,18 @@ def to_json(view: TraceView, precision: int | None) -> bytes:
 # -- CSV ----------------------------------------------------------------------------------------
 
 
+def gate_columns(view: TraceView) -> list[str]:
+    """Every gate name of any layer, in the order the layers name them (a chain of an LSTM and
+    a GRU block has both sets; a layer leaves the other cell's columns empty)."""
+    return list(dict.fromkeys(name for layer in view.layers for name in layer.gates))
+
+
 def csv_columns(view: TraceView) -> list[str]:
-    """layer, direction, step, unit, token, one column per gate, cell, hidden."""
-    gates = list(view.layers[0].gates) if view.layers else []
-    return ["layer", "direction", "step", "unit", "token", *gates, "cell", "hidden"]
+    """layer, block, kind, direction, step, unit, token, one column per gate, cell, hidden."""
+    return [
+        "layer", "block", "kind", "direction", "step", "unit", "token",
+        *gate_columns(view), "cell", "hidden",
+    ]
 
 
 def _number_strings(values: NDArray[Any]) -> list[bytes]:
@@ -188,18 +229,20 @@ def _repeat_each(items: list[bytes], times: int) -> list[bytes]:
 
 
 def _layer_columns(
-    layer: LayerTrace, labels: list[bytes], precision: int | None
+    layer: LayerTrace, labels: list[bytes], gates: list[str], precision: int | None
 ) -> list[list[bytes]]:
     """The CSV columns of one layer-direction as byte strings, rows step-major then unit."""
     steps, units = int(layer.hidden.shape[1]), layer.units
     rows = steps * units
-    series: list[Tensor | None] = [*layer.gates.values(), layer.cell, layer.hidden]
+    series: list[Tensor | None] = [*map(layer.gates.get, gates), layer.cell, layer.hidden]
     numbers = [
         _number_strings(rounded(values, precision)) if values is not None else [b""] * rows
         for values in series
     ]
     return [
         [str(layer.layer).encode()] * rows,
+        [str(layer.block).encode()] * rows,
+        [layer.kind.encode()] * rows,
         [layer.direction.encode()] * rows,
         _repeat_each([str(step).encode() for step in range(steps)], units),
         [str(unit).encode() for unit in range(units)] * steps,
@@ -215,9 +258,11 @@ def to_csv(view: TraceView, precision: int | None) -> bytes:
     (half a million rows) takes a fraction of a second instead of several.
     """
     labels = _step_labels(view)
+    gates = gate_columns(view)
     lines = [",".join(csv_columns(view)).encode()]
     for layer in view.layers:
-        lines.extend(map(b",".join, zip(*_layer_columns(layer, labels, precision), strict=True)))
+        columns = _layer_columns(layer, labels, gates, precision)
+        lines.extend(map(b",".join, zip(*columns, strict=True)))
     return b"\r\n".join(lines) + b"\r\n"
 
 

@@ -48,11 +48,14 @@ def check_trace_size(size: int, settings: Settings) -> None:
 
 
 def model_trace_size(model: LoadedModel, raw: Any) -> int:
-    """An upper bound of a model's trace size for one input (text reads at most maxlen steps)."""
-    spec = model.config.recurrent
+    """An upper bound of a model's trace size for one input (text reads at most maxlen steps),
+    summed over its blocks."""
     preprocessing = model.config.preprocessing
     steps = len(raw) if isinstance(raw, list) else getattr(preprocessing, "maxlen", 1)
-    return trace_size(spec.cell, steps, spec.hidden_size, spec.num_layers, spec.bidirectional)
+    return sum(
+        trace_size(block.cell, steps, block.hidden_size, block.num_layers, block.bidirectional)
+        for block in model.config.blocks
+    )
 
 
 def check_adhoc(request: AdhocTraceRequest, settings: Settings) -> None:

@@ -33,7 +33,7 @@ from app.api.workers import WorkersDep
 from app.config import Settings
 from app.serialize import ExportFormat, view_of_traced
 from app.zoo import LoadedModel
-from app.zoo.spec import NumbersPreprocessing, TextPreprocessing
+from app.zoo.describe import detail_of, summary_of
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -48,57 +48,6 @@ TRACE_EXAMPLES: dict[str, Any] = {
 PREDICT_EXAMPLES: dict[str, Any] = {
     "texts": {"summary": "Sentences", "value": {"inputs": ["정말 재미있어요", "너무 지루했다"]}},
 }
-
-
-def summary_of(model: LoadedModel) -> dict[str, Any]:
-    """The fields of ModelSummary for one model."""
-    config = model.config
-    spec = config.recurrent
-    preprocessing = config.preprocessing
-    return {
-        "id": model.id,
-        "title": config.title,
-        "source": model.source,
-        "cell": spec.cell,
-        "task": config.task,
-        "language": config.language,
-        "input_kind": config.input_kind,
-        "features": _features(preprocessing),
-        "seq_length": _seq_length(preprocessing),
-        "hidden_size": spec.hidden_size,
-        "num_layers": spec.num_layers,
-        "bidirectional": spec.bidirectional,
-        "nonlinearity": spec.nonlinearity,
-        "parameters": model.total_parameters,
-    }
-
-
-def _features(preprocessing: TextPreprocessing | NumbersPreprocessing) -> list[str] | None:
-    if isinstance(preprocessing, NumbersPreprocessing):
-        return list(preprocessing.features)
-    return None
-
-
-def _seq_length(preprocessing: TextPreprocessing | NumbersPreprocessing) -> int:
-    if isinstance(preprocessing, TextPreprocessing):
-        return preprocessing.maxlen
-    return preprocessing.seq_length
-
-
-def detail_of(model: LoadedModel) -> dict[str, Any]:
-    """The fields of ModelDetail: the summary, parameter counts, card and examples."""
-    preprocessing = model.config.preprocessing
-    numbers = preprocessing if isinstance(preprocessing, NumbersPreprocessing) else None
-    return {
-        **summary_of(model),
-        "parameter_counts": model.parameter_counts(),
-        "card": model.card,
-        "description": model.config.description,
-        "examples": list(model.config.examples),
-        "labels": model.config.labels,
-        "target": numbers.target if numbers else None,
-        "target_unit": numbers.target_unit if numbers else None,
-    }
 
 
 @router.get(

@@ -26,9 +26,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.api.errors import MAX_REPORTED_ERRORS
 from app.config import ABSOLUTE_MAX_STEPS
+from app.recurrent import CellKind as Cell
+from app.zoo.spec import Task
 
 FLOAT32_MAX = 3.4028234663852886e38
-Cell = Literal["rnn", "lstm", "gru"]
 
 # -- validation of raw inputs ---------------------------------------------------------------------
 
@@ -274,6 +275,18 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "num_layers": 1,
     "bidirectional": False,
     "nonlinearity": "tanh",
+    "blocks": [
+        {
+            "block": 0,
+            "cell": "gru",
+            "layers": 1,
+            "bidirectional": False,
+            "units": 32,
+            "nonlinearity": "tanh",
+            "reset_after": True,
+        }
+    ],
+    "labels": ["negative", "positive"],
     "parameters": 1289441,
 }
 PREDICTION_EXAMPLE: dict[str, Any] = {
@@ -283,8 +296,10 @@ PREDICTION_EXAMPLE: dict[str, Any] = {
 }
 TRACE_EXAMPLE: dict[str, Any] = {
     "model": "sentiment-ko-gru",
+    "task": "sentiment",
     "cell": "gru",
     "nonlinearity": "tanh",
+    "blocks": SUMMARY_EXAMPLE["blocks"],
     "steps": 2,
     "precision": 4,
     "tokens": ["<pad>", "재미있"],
@@ -295,6 +310,11 @@ TRACE_EXAMPLE: dict[str, Any] = {
     "layers": [
         {
             "layer": 0,
+            "block": 0,
+            "block_layer": 0,
+            "kind": "gru",
+            "nonlinearity": "tanh",
+            "reset_after": True,
             "direction": "forward",
             "units": 2,
             "gates": {
@@ -315,9 +335,25 @@ TRACE_EXAMPLE: dict[str, Any] = {
 
 
 class ParameterCount(BaseModel):
-    key: str = Field(examples=["recurrent.0"])
+    key: str = Field(examples=["blocks.0.0"], description="blocks.<block>.<layer>, head.<k>, ...")
     name: str = Field(examples=["GRU layer 1"])
     parameters: int
+
+
+class BlockOut(BaseModel):
+    """One recurrent block of a model: a whole nn.RNN/nn.LSTM/nn.GRU."""
+
+    block: int
+    cell: Cell
+    layers: int
+    bidirectional: bool
+    units: int = Field(description="hidden_size (the projected size for an LSTM with proj_size).")
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+    reset_after: bool = Field(
+        default=True,
+        description="GRU: false is Keras's reset_after=False, the reset gate applied to h "
+        "before the recurrent product (the class notes' equation).",
+    )
 
 
 class ModelSummary(BaseModel):
@@ -328,17 +364,27 @@ class ModelSummary(BaseModel):
     id: str = Field(examples=["sentiment-ko-gru"])
     title: str
     source: Literal["shipped", "uploaded"]
-    cell: Cell
-    task: Literal["sentiment", "regression"]
+    cell: Cell | Literal["mixed"] = Field(
+        description="The cell every block shares, or mixed (see blocks)."
+    )
+    task: Task = Field(
+        description="sentiment: a binary label; classification: one of N labelled classes; "
+        "regression: a value; next-token: the next token after every step."
+    )
     language: Literal["ko", "en"] | None
     input_kind: Literal["text", "numbers"]
     features: list[str] | None = Field(description="Feature names of a numeric model.")
     seq_length: int = Field(description="Text: maxlen (padded length). Numbers: window length.")
-    hidden_size: int
-    num_layers: int
-    bidirectional: bool
+    hidden_size: int = Field(description="Units of the top block (the one the head reads).")
+    num_layers: int = Field(description="Layers over all blocks.")
+    bidirectional: bool = Field(description="Whether any block reads both ways.")
     nonlinearity: Literal["tanh", "relu"] = Field(
         default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
+    )
+    blocks: list[BlockOut] = Field(description="The chain of recurrent blocks, in order.")
+    labels: list[str] | None = Field(
+        description="sentiment: [negative, positive]; classification: one per class; next-token: "
+        "the token of each output."
     )
     parameters: int = Field(description="Total parameter count.")
 
@@ -353,7 +399,7 @@ class ModelDetail(ModelSummary):
                     **SUMMARY_EXAMPLE,
                     "parameter_counts": [
                         {"key": "embedding", "name": "Embedding", "parameters": 1280000},
-                        {"key": "recurrent.0", "name": "GRU layer 1", "parameters": 9408},
+                        {"key": "blocks.0.0", "name": "GRU layer 1", "parameters": 9408},
                         {"key": "head.0", "name": "Dense 1", "parameters": 33},
                     ],
                     "card": "# Korean movie reviews · GRU\n...",
@@ -371,7 +417,6 @@ class ModelDetail(ModelSummary):
     card: str = Field(description="The model card (Markdown).")
     description: str
     examples: list[Any]
-    labels: list[str] | None
     target: str | None = Field(description="Regression: the predicted feature.")
     target_unit: str | None
 
@@ -381,12 +426,25 @@ class ModelList(BaseModel):
     count: int
 
 
+class LabelledProbability(BaseModel):
+    label: str
+    probability: float
+
+
 class PredictionOut(BaseModel):
-    """Sentiment: label and probability. Regression: value (original units) and unit."""
+    """Sentiment: label, probability and positive_probability. Classification: label,
+    probability and every class's probability. Next-token: the likeliest next token and the top
+    candidates. Regression: value (original units) and unit."""
 
     label: str | None = None
     probability: float | None = None
     positive_probability: float | None = None
+    classes: list[LabelledProbability] | None = Field(
+        default=None, description="Classification: every class, in label order."
+    )
+    top: list[LabelledProbability] | None = Field(
+        default=None, description="Next-token: the likeliest next tokens, most likely first."
+    )
     value: float | None = None
     unit: str | None = None
 
@@ -394,7 +452,12 @@ class PredictionOut(BaseModel):
 class LayerOut(BaseModel):
     """One layer-direction of a trace: arrays are [[value per unit] per step], null where absent."""
 
-    layer: int
+    layer: int = Field(description="Index over all blocks' layers, bottom first.")
+    block: int = 0
+    block_layer: int = Field(default=0, description="The layer's index inside its block.")
+    kind: Cell = Field(description="This layer's cell: its gates and equations follow it.")
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+    reset_after: bool = True
     direction: Literal["forward", "backward"]
     units: int
     gates: dict[str, list[list[float | None]]] = Field(
@@ -411,7 +474,9 @@ class TraceResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [TRACE_EXAMPLE]})
 
     model: str | None = Field(description="Model id; null for an ad-hoc network.")
-    cell: Cell
+    task: Task | None = Field(default=None, description="The model's task; null for ad-hoc.")
+    cell: Cell | Literal["mixed"]
+    blocks: list[BlockOut]
     nonlinearity: Literal["tanh", "relu"] = Field(
         default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
     )

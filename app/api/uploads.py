@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
 from app.api.deps import RegistryDep, SettingsDep
 from app.api.errors import ApiError, ErrorResponse
-from app.api.models import summary_of
+from app.zoo.describe import summary_of
 from app.api.schemas import ModelSummary
 from app.importers import (
     ImportLimits,

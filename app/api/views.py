@@ -32,7 +32,7 @@ from app.teaching.padding import PaddedRun, padding_study
 from app.teaching.parameters import Formula, ParameterRow, parameter_table
 from app.teaching.saturation import saturation_study
 from app.teaching.siblings import siblings
-from app.teaching.state import PartRun, Stack, state_study
+from app.teaching.state import PartRun, Stack, layer_hiddens, state_study
 from app.zoo import LoadedModel, ModelRegistry, Prediction, PreparedInput
 from app.zoo.spec import NumbersPreprocessing
 
@@ -64,7 +64,7 @@ class FormulaOut(BaseModel):
 class ParameterRowOut(BaseModel):
     """One layer: its PyTorch count with the formula behind it, and Keras's count."""
 
-    key: str = Field(examples=["recurrent.0"])
+    key: str = Field(examples=["blocks.0.0"])
     name: str = Field(examples=["LSTM layer 1"])
     kind: Literal["embedding", "rnn", "lstm", "gru", "dense"]
     shape: dict[str, int] = Field(description="The symbols' values: i, h (p); V, d; in, out.")
@@ -332,7 +332,7 @@ def parameter_payload(model: LoadedModel, rows: list[ParameterRow] | None = None
     keras = [row.keras.count if row.keras else None for row in rows]
     return {
         "model": model.id,
-        "cell": model.config.recurrent.cell,
+        "cell": model.config.cell,
         "rows": [_row(row) for row in rows],
         "total": sum(row.pytorch.count for row in rows),
         "keras_total": None if None in keras else sum(count or 0 for count in keras),
@@ -354,9 +354,11 @@ def compare_run_payload(run: CellRun, precision: int | None) -> dict[str, Any]:
     return {
         "model": run.model.id,
         "title": run.model.config.title,
-        "cell": traced.trace.cell,
-        "nonlinearity": traced.trace.nonlinearity,
-        "gate_names": list(traced.trace.gate_names),
+        # The charts show the top layer, so its own cell decides the gates and equations.
+        "cell": top.kind,
+        "nonlinearity": top.nonlinearity,
+        "reset_after": top.reset_after,
+        "gate_names": list(top.gates),
         **_input_fields(traced.prepared),
         "values": traced.prepared.values,
         "positions": run.positions,
@@ -380,7 +382,7 @@ def sensitivity_run_payload(run: GradientRun, precision: int | None) -> dict[str
     return {
         "model": run.model.id,
         "title": run.model.config.title,
-        "cell": run.model.config.recurrent.cell,
+        "cell": run.model.config.cell,
         **_input_fields(run.prepared),
         "positions": run.positions,
         "sensitivity": _unrounded(run.sensitivity),
@@ -415,19 +417,13 @@ def padding_run_payload(run: PaddedRun, precision: int | None) -> dict[str, Any]
     }
 
 
-def _layer_hidden(state: Any) -> Tensor:
-    """h of every layer (forward direction) from a state: (layers, units)."""
-    h = state[0] if isinstance(state, tuple) else state
-    return h[:, 0, :]
-
-
 def part_payload(part: PartRun, start: int, model: LoadedModel, precision: int | None) -> dict:
     return {
         "start": start,
         "steps": part.prepared.steps,
         "values": part.prepared.values,
-        "initial_hidden": _matrix(_layer_hidden(part.initial_state), precision),
-        "final_hidden": _matrix(_layer_hidden(part.trace.final_state), precision),
+        "initial_hidden": [_vector(h, precision) for h in layer_hiddens(part.initial_state)],
+        "final_hidden": [_vector(h, precision) for h in layer_hiddens(part.final_state)],
         "hidden": _matrix(part.trace.layer(-1).hidden, precision),
         "prediction": _prediction(part.prediction, precision),
         "step_predictions": _predictions(model.step_predictions(part.trace), precision),
@@ -511,7 +507,7 @@ def padding_payload(model: LoadedModel, raw: Any, precision: int | None) -> dict
         raise not_applicable(error) from error
     return {
         "model": model.id,
-        "nonlinearity": model.config.recurrent.nonlinearity,
+        "nonlinearity": model.config.blocks[-1].nonlinearity,
         "maxlen": study.maxlen,
         "trained_with": study.trained_with,
         "runs": [padding_run_payload(run, precision) for run in study.runs],
@@ -530,7 +526,7 @@ def state_payload(
     assert isinstance(spec, NumbersPreprocessing)
     return {
         "model": model.id,
-        "nonlinearity": model.config.recurrent.nonlinearity,
+        "nonlinearity": model.config.blocks[-1].nonlinearity,
         "split": study.split,
         "features": list(spec.features),
         "stack": stack_payload(study.stack, precision),

@@ -8,7 +8,13 @@ from app.zoo import Prediction
 
 
 def prediction_series(predictions: Sequence[Prediction]) -> list[float]:
-    """One number per step: P(positive) for sentiment, the value for regression."""
+    """One number per step: P(positive) for sentiment, the value for regression, and for a
+    classifier the probability of the class it finally predicts."""
+    final = predictions[-1] if predictions else None
+    if final is not None and final.top is not None:
+        return []  # a next-token model predicts something new at every step: nothing tips
+    if final is not None and final.classes is not None:
+        return [dict(item.classes or [])[final.label or ""] for item in predictions]
     return [
         item.positive_probability
         if item.positive_probability is not None

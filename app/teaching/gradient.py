@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.recurrent.analysis import retention, sensitivity
+from app.recurrent.analysis import retention, sensitivity_chain
 from app.teaching.compare import align
 from app.zoo import LoadedModel, Prediction, PreparedInput
 
@@ -46,15 +46,16 @@ def gradient_study(
     runs = []
     for model, item, run_positions in zip(models, traced, positions, strict=True):
         features = item.prepared.features
-        per_step = sensitivity(model.network.recurrent, features)[0]
+        per_step = sensitivity_chain(list(model.network.blocks), features)[0]
+        keep_gate = KEEP_GATE[item.trace.layer(-1).kind]
         runs.append(
             GradientRun(
                 model=model,
                 prepared=item.prepared,
                 positions=run_positions,
                 sensitivity=[float(value) for value in per_step],
-                retention=mean_retention(item.trace) if KEEP_GATE[item.trace.cell] else None,
-                keep_gate=KEEP_GATE[item.trace.cell],
+                retention=mean_retention(item.trace) if keep_gate else None,
+                keep_gate=keep_gate,
                 prediction=item.prediction,
             )
         )

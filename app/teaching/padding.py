@@ -14,7 +14,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from app.recurrent import Trace, trace
+from app.recurrent import Trace, trace_chain
 from app.teaching.errors import NotApplicable
 from app.zoo import LoadedModel, Prediction
 from app.zoo.loaded import PAD_TOKEN
@@ -113,8 +113,7 @@ def run_variant(model: LoadedModel, tokens: Tokens, variant: Variant, maxlen: in
     network = model.network
     with torch.no_grad():
         features = network.embed(torch.tensor([ids], dtype=torch.long))
-        traced = trace(network.recurrent, features)
-        output = network.head(network.final_hidden(traced.final_state))[0]
+        traced = trace_chain(list(network.blocks), features)
     change = step_changes(traced)
     is_pad = [kind == "pad" for kind in kinds]
     return PaddedRun(
@@ -123,7 +122,7 @@ def run_variant(model: LoadedModel, tokens: Tokens, variant: Variant, maxlen: in
         token_ids=ids,
         token_kinds=kinds,
         trace=traced,
-        prediction=model._prediction(output),
+        prediction=model.prediction_of(traced),
         step_predictions=model.step_predictions(traced),
         change=change,
         pad_change={name: mean_where(series, is_pad) for name, series in change.items()},

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from app.recurrent import GATE_NAMES, parse_parameter_name
+from app.zoo.loaded import block_layer_key, block_layer_name
 from app.zoo.network import GateNet
 from app.zoo.spec import ModelConfig, RecurrentSpec
 
-# Weight blocks per cell: one per gate (and the candidate) that reads [x_t, h_{t-1}].
-BLOCKS: dict[str, int] = {"rnn": 1, "gru": 3, "lstm": 4}
+# Weight blocks per cell: one per gate (and the candidate) that reads [x_t, h_{t-1}]. (Not the
+# model's recurrent blocks: these are the gate-sized slices of one layer's matrices.)
+WEIGHT_BLOCKS: dict[str, int] = {cell: max(1, len(names)) for cell, names in GATE_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Formula:
 class ParameterRow:
     """One layer of a model: its PyTorch count and formula, and Keras's for the same layer."""
 
-    key: str  # "embedding", "recurrent.0", "head.1"
+    key: str  # "embedding", "blocks.0.1" (block 0, layer 1), "head.1"
     name: str  # as a student names it: "GRU layer 1", "Dense 2"
     kind: str  # "embedding", "rnn", "lstm", "gru", "dense"
     shape: dict[str, int]  # the symbols' values: i, h (and p) or vocabulary, in, out
@@ -49,8 +52,9 @@ def parameter_table(config: ModelConfig) -> list[ParameterRow]:
     rows: list[ParameterRow] = []
     if config.embedding is not None:
         rows.append(embedding_row(config.embedding.num_embeddings, config.embedding.embedding_dim))
-    rows.extend(recurrent_rows(config.recurrent))
-    in_features = config.recurrent.output_width
+    for index in range(len(config.blocks)):
+        rows.extend(recurrent_rows(config, index))
+    in_features = config.blocks[-1].output_width
     for index, dense in enumerate(config.head):
         rows.append(dense_row(index, in_features, dense.out_features, dense.bias))
         in_features = dense.out_features
@@ -92,24 +96,27 @@ def dense_row(index: int, in_features: int, out_features: int, bias: bool) -> Pa
     )
 
 
-def recurrent_rows(spec: RecurrentSpec) -> list[ParameterRow]:
-    """One row per recurrent layer; layer k > 0 reads layer k-1's output (both directions)."""
+def recurrent_rows(config: ModelConfig, block: int = 0) -> list[ParameterRow]:
+    """One row per layer of one block; layer k > 0 reads layer k-1's output (both directions),
+    and a block's first layer reads the block before it."""
+    spec = config.blocks[block]
     rows: list[ParameterRow] = []
     input_size = spec.input_size
     for layer in range(spec.num_layers):
-        rows.append(recurrent_row(spec, layer, input_size))
+        rows.append(recurrent_row(config, block, layer, input_size))
         input_size = spec.output_width
     return rows
 
 
-def recurrent_row(spec: RecurrentSpec, layer: int, input_size: int) -> ParameterRow:
+def recurrent_row(config: ModelConfig, block: int, layer: int, input_size: int) -> ParameterRow:
     """The row of one recurrent layer reading `input_size` features per step."""
+    spec = config.blocks[block]
     shape = {"i": input_size, "h": spec.hidden_size}
     if spec.proj_size:
         shape["p"] = spec.proj_size
     return ParameterRow(
-        key=f"recurrent.{layer}",
-        name=f"{spec.cell.upper()} layer {layer + 1}",
+        key=block_layer_key(block, layer),
+        name=block_layer_name(config, block, layer),
         kind=spec.cell,
         shape=shape,
         pytorch=pytorch_recurrent_formula(spec, input_size),
@@ -124,7 +131,7 @@ def pytorch_recurrent_formula(spec: RecurrentSpec, i: int) -> Formula:
     With an LSTM projection (proj_size p) the recurrent matrix reads p numbers and a p x h
     projection is added: 4 x (h x (i + p) + 2h) + p x h.
     """
-    blocks, h, p = BLOCKS[spec.cell], spec.hidden_size, spec.proj_size
+    blocks, h, p = WEIGHT_BLOCKS[spec.cell], spec.hidden_size, spec.proj_size
     reads = p or h
     read_symbol = "p" if p else "h"
     if spec.bias:
@@ -146,8 +153,8 @@ def pytorch_recurrent_formula(spec: RecurrentSpec, i: int) -> Formula:
 
 def keras_recurrent_formula(spec: RecurrentSpec, i: int) -> Formula:
     """The same layer's count in Keras: one bias per block, except GRU(reset_after=True)."""
-    blocks, h = BLOCKS[spec.cell], spec.hidden_size
-    biases = 2 if spec.cell == "gru" else 1
+    blocks, h = WEIGHT_BLOCKS[spec.cell], spec.hidden_size
+    biases = 2 if spec.cell == "gru" and spec.reset_after else 1
     if not spec.bias:
         formula = Formula(
             f"{blocks} × h × (i + h)", f"{blocks} × {h} × ({i} + {h})", blocks * h * (i + h)
@@ -178,6 +185,8 @@ def _recurrent_note(spec: RecurrentSpec) -> str:
     """Which remark the page shows beside the row (translated there)."""
     if spec.proj_size:
         return "lstm-projection"
+    if spec.cell == "gru" and not spec.reset_after:
+        return "gru-reset-before"
     return {"lstm": "lstm-two-biases", "gru": "gru-reset-after", "rnn": "rnn-two-biases"}[spec.cell]
 
 
@@ -186,10 +195,10 @@ def counted_parameters(network: GateNet) -> dict[str, int]:
     counts: dict[str, int] = {}
     if network.embedding is not None:
         counts["embedding"] = _numel(network.embedding)
-    for name, parameter in network.recurrent.named_parameters():
-        layer = name.rsplit("_l", 1)[1].split("_")[0]  # weight_ih_l1_reverse -> "1"
-        key = f"recurrent.{layer}"
-        counts[key] = counts.get(key, 0) + parameter.numel()
+    for block, module in enumerate(network.blocks):
+        for name, parameter in module.named_parameters():
+            key = block_layer_key(block, parse_parameter_name(name).layer)
+            counts[key] = counts.get(key, 0) + parameter.numel()
     for index, linear in enumerate(network.head.layers):
         counts[f"head.{index}"] = _numel(linear)
     return counts

@@ -39,7 +39,7 @@ def saturation_study(
     model: LoadedModel, raw: Any, low: float = 0.1, high: float = 0.9, max_steps: int | None = None
 ) -> SaturationStudy:
     """Trace `raw` and measure every sigmoid gate unit of every layer-direction."""
-    if model.config.recurrent.cell == "rnn":
+    if all(cell == "rnn" for cell in model.config.cells):
         raise NotApplicable(
             "saturation_needs_gates",
             f"model {model.id} is a plain RNN: it has no gates to saturate; "

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from app.recurrent import Trace, trace
+from app.recurrent import Trace, trace_chain
 from app.recurrent.trace import State
 from app.teaching.errors import NotApplicable
 from app.zoo import LoadedModel, Prediction, PreparedInput
@@ -48,8 +48,13 @@ class PartRun:
 
     prepared: PreparedInput
     trace: Trace
-    initial_state: State  # what the part started from (zeros or the carried state)
+    initial_state: list[State]  # per block: what the part started from (zeros or carried)
     prediction: Prediction
+
+    @property
+    def final_state(self) -> list[State]:
+        """Each block's state after the part: what a stateful model carries to the next."""
+        return [block.final_state for block in self.trace.block_traces]
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,7 @@ def state_study(
         stack=stack(model, whole.trace, whole_input),
         split=split,
         first=first,
-        carried=run_part(model, second_part, first.trace.final_state),
+        carried=run_part(model, second_part, first.final_state),
         fresh=run_part(model, second_part, None),
         whole=whole,
     )
@@ -138,31 +143,42 @@ def _joined(first: PreparedInput, second: PreparedInput) -> PreparedInput:
     )
 
 
-def run_part(model: LoadedModel, prepared: PreparedInput, initial_state: State | None) -> PartRun:
+def run_part(
+    model: LoadedModel, prepared: PreparedInput, initial_state: list[State] | None
+) -> PartRun:
     """Trace one part from `initial_state` (zeros when None) and predict from its final state."""
     network = model.network
     start = initial_state if initial_state is not None else zero_state(model)
     with torch.no_grad():
-        traced = trace(network.recurrent, prepared.features, initial_state=start)
-        output = network.head(network.final_hidden(traced.final_state))[0]
-    return PartRun(prepared, traced, start, model._prediction(output))
+        traced = trace_chain(list(network.blocks), prepared.features, initial_states=start)
+    return PartRun(prepared, traced, start, model.prediction_of(traced))
 
 
-def zero_state(model: LoadedModel) -> State:
-    """The all-zero initial state a non-stateful layer starts every input from."""
-    module = model.network.recurrent
-    rows = module.num_layers * (2 if module.bidirectional else 1)
-    width = getattr(module, "proj_size", 0) or module.hidden_size
-    dtype = next(module.parameters()).dtype
-    h0 = torch.zeros(rows, 1, width, dtype=dtype)
-    if model.config.recurrent.cell == "lstm":
-        return (h0, torch.zeros(rows, 1, module.hidden_size, dtype=dtype))
-    return h0
+def zero_state(model: LoadedModel) -> list[State]:
+    """The all-zero initial state, per block, a non-stateful model starts every input from."""
+    states: list[State] = []
+    for spec in model.config.blocks:
+        rows = spec.num_layers * (2 if spec.bidirectional else 1)
+        h0 = torch.zeros(rows, 1, spec.proj_size or spec.hidden_size, dtype=model.network.dtype)
+        if spec.cell == "lstm":
+            states.append((h0, torch.zeros(rows, 1, spec.hidden_size, dtype=h0.dtype)))
+        else:
+            states.append(h0)
+    return states
+
+
+def layer_hiddens(states: list[State]) -> list[Tensor]:
+    """h of every layer-direction of every block, bottom first: one (units,) vector each."""
+    hiddens: list[Tensor] = []
+    for state in states:
+        h = state[0] if isinstance(state, tuple) else state
+        hiddens.extend(h[:, 0, :])
+    return hiddens
 
 
 def stack(model: LoadedModel, traced: Trace, prepared: PreparedInput) -> Stack:
     """Each layer's output sequence, the top layer's final h, and the head's Dense layers."""
-    layers = [traced.layer(layer).hidden[0] for layer in range(model.config.recurrent.num_layers)]
+    layers = [traced.layer(layer).hidden[0] for layer in range(traced.num_layers)]
     final = model.network.final_hidden(traced.final_state)[0]
     return Stack(
         inputs=prepared.features[0],

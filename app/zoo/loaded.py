@@ -198,17 +198,22 @@ class LoadedModel:
         """Prepare one input, trace every recurrent block on it, and predict from the trace."""
         prepared = self.prepare(raw, "input", max_steps)
         traced = trace_chain(list(self.network.blocks), prepared.features)
+        return TracedInput(
+            prepared=prepared,
+            trace=traced,
+            prediction=self.prediction_of(traced),
+            step_predictions=self.step_predictions(traced),
+        )
+
+    def prediction_of(self, traced: Trace) -> Prediction:
+        """The head's prediction from a trace of one whole input: from the top block's final
+        state, or (next-token) from its output at the last step."""
         with torch.no_grad():
             if self.network.per_step:
                 output = self.network.head(traced.layer(-1, "forward").hidden[0, -1])
             else:
                 output = self.network.head(self.network.final_hidden(traced.final_state))[0]
-        return TracedInput(
-            prepared=prepared,
-            trace=traced,
-            prediction=self._prediction(output),
-            step_predictions=self.step_predictions(traced),
-        )
+        return self._prediction(output)
 
     @property
     def reads_left_to_right(self) -> bool:
