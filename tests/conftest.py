@@ -87,9 +87,7 @@ def tiny_text_config(model_id: str, cell: str, bidirectional: bool = False) -> M
         task="sentiment",
         language="en",
         embedding=EmbeddingSpec(num_embeddings=tokenizer.vocab_size, embedding_dim=4),
-        recurrent=RecurrentSpec(
-            cell=cell, input_size=4, hidden_size=3, bidirectional=bidirectional
-        ),
+        blocks=[RecurrentSpec(cell=cell, input_size=4, hidden_size=3, bidirectional=bidirectional)],
         head=[DenseSpec(out_features=1, activation="sigmoid")],
         preprocessing=TextPreprocessing(tokenizer=json.loads(tokenizer.to_json()), maxlen=6),
         labels=["negative", "positive"],
@@ -104,7 +102,7 @@ def tiny_numbers_config(model_id: str, cell: str, num_layers: int = 1) -> ModelC
         id=model_id,
         title=f"Tiny {cell.upper()} weather",
         task="regression",
-        recurrent=RecurrentSpec(cell=cell, input_size=2, hidden_size=3, num_layers=num_layers),
+        blocks=[RecurrentSpec(cell=cell, input_size=2, hidden_size=3, num_layers=num_layers)],
         head=[DenseSpec(out_features=1)],
         preprocessing=NumbersPreprocessing(
             features=["temperature", "pressure"],
@@ -126,11 +124,49 @@ def tiny_series_config(model_id: str) -> ModelConfig:
         id=model_id,
         title="Tiny bidirectional RNN series",
         task="regression",
-        recurrent=RecurrentSpec(cell="rnn", input_size=1, hidden_size=2, bidirectional=True),
+        blocks=[RecurrentSpec(cell="rnn", input_size=1, hidden_size=2, bidirectional=True)],
         head=[DenseSpec(out_features=1)],
         preprocessing=NumbersPreprocessing(features=["level"], seq_length=3),
         examples=[[0.1, 0.2, 0.3]],
     )
+
+
+TINY_CLASSES = ["sad", "calm", "happy", "angry"]
+
+
+def tiny_chain_classes_config(model_id: str) -> ModelConfig:
+    """Bidirectional LSTM(5) -> GRU(3) -> Dense(4, softmax): a chain of two blocks of different
+    cells and a four-class head, as Keras's Bidirectional(LSTM(5, return_sequences=True)) ->
+    GRU(3) -> Dense(4, softmax)."""
+    tokenizer = Tokenizer(oov_token="<OOV>")
+    tokenizer.fit_on_texts(TINY_TEXTS)
+    return ModelConfig(
+        id=model_id,
+        title="Tiny BiLSTM -> GRU mood classes",
+        task="classification",
+        language="en",
+        embedding=EmbeddingSpec(num_embeddings=tokenizer.vocab_size, embedding_dim=4),
+        blocks=[
+            RecurrentSpec(cell="lstm", input_size=4, hidden_size=5, bidirectional=True),
+            RecurrentSpec(cell="gru", input_size=10, hidden_size=3),
+        ],
+        head=[DenseSpec(out_features=len(TINY_CLASSES), activation="softmax")],
+        preprocessing=TextPreprocessing(tokenizer=json.loads(tokenizer.to_json()), maxlen=6),
+        labels=TINY_CLASSES,
+        examples=["a great film"],
+    )
+
+
+def tiny_chain_series_config(model_id: str) -> ModelConfig:
+    """GRU(4, reset_after=False) -> LSTM(3), two layers -> Dense(1): the class notes' GRU under
+    a stacked LSTM, on the two weather features."""
+    blocks = [
+        RecurrentSpec(cell="gru", input_size=2, hidden_size=4, reset_after=False),
+        RecurrentSpec(cell="lstm", input_size=4, hidden_size=3, num_layers=2),
+    ]
+    document = tiny_numbers_config(model_id, "gru").model_dump()
+    title = "Tiny GRU(reset before) -> LSTM weather"
+    return ModelConfig.model_validate({**document, "title": title, "blocks": blocks})
 
 
 TINY_CONFIGS: list[Callable[[], ModelConfig]] = [
@@ -138,7 +174,10 @@ TINY_CONFIGS: list[Callable[[], ModelConfig]] = [
     lambda: tiny_text_config("tiny-text-bilstm", "lstm", bidirectional=True),
     lambda: tiny_numbers_config("tiny-numbers-lstm", "lstm", num_layers=2),
     lambda: tiny_series_config("tiny-series-birnn"),
+    lambda: tiny_chain_classes_config("tiny-chain-classes"),
+    lambda: tiny_chain_series_config("tiny-chain-series"),
 ]
+TINY_IDS = sorted(make_config().id for make_config in TINY_CONFIGS)
 
 
 def build_tiny_models(root: Path) -> Path:
