@@ -21,7 +21,7 @@ from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.pages import router as pages_router
 from app.preprocessing.korean import get_kiwi
-from app.views_pages import router as views_pages_router
+from app.teaching_pages import router as teaching_pages_router
 from app.zoo import LoadedModel, ModelRegistry
 from app.zoo.spec import TextPreprocessing
 
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
     app.include_router(api_router)
     app.include_router(pages_router)
-    app.include_router(views_pages_router)  # teaching views (issue 6): app/views_pages.py
+    app.include_router(teaching_pages_router)  # teaching pages (issue 6): app/teaching_pages.py
     return app
 
 

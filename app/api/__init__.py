@@ -5,7 +5,7 @@ Every /api route needs the bearer token when GATESCOPE_TOKEN is set; /healthz an
 
 from fastapi import APIRouter, Depends
 
-from app.api import adhoc, docs, models, uploads, views
+from app.api import adhoc, docs, models, teaching, uploads
 from app.api.deps import RegistryDep, require_token
 from app.api.errors import ERROR_RESPONSES
 from app.api.schemas import Health
@@ -16,7 +16,7 @@ api_router = APIRouter(
 api_router.include_router(models.router)
 api_router.include_router(adhoc.router)
 api_router.include_router(uploads.router)
-api_router.include_router(views.router)  # teaching views (issue 6): app/api/views.py
+api_router.include_router(teaching.router)  # teaching pages (issue 6): app/api/teaching.py
 
 router = APIRouter()
 

@@ -9,21 +9,23 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from app.recurrent.cells import SIGMOID_GATES
+from app.recurrent.factory import RecurrentModule
 from app.recurrent.trace import (
     Direction,
+    LayerTrace,
     State,
     Trace,
     batch_first_inputs,
-    cell_kind,
-    check_deterministic,
+    chain_modules,
     trace,
+    trace_chain,
 )
 
 # Output units whose input gradients are computed in one batched backward pass: enough to
@@ -54,11 +56,12 @@ def saturation(trace: Trace, low: float = 0.1, high: float = 0.9) -> list[GateSa
     al.: their 0..1 range is what makes "below 0.1" mean *shut* and "above 0.9" mean *open*. The
     tanh candidates are left out: a candidate near -1 or +1 is a strong value written into the
     state, not a gate that blocks or passes one. A plain RNN has no gates, so the list is empty.
+    Each layer counts its own gates, so a chain of LSTM and GRU blocks works.
     """
     _check_thresholds(low, high)
     found: list[GateSaturation] = []
     for layer_trace in trace.layers:
-        for gate in trace.gate_names:
+        for gate in layer_trace.gate_names:
             if gate in SIGMOID_GATES:
                 values = layer_trace.gates[gate].detach()[layer_trace.present]  # (present, units)
                 found.append(
@@ -87,14 +90,12 @@ def retention(trace: Trace, layer: int = -1) -> dict[Direction, Tensor]:
     forwards, t-1 .. 0 backwards): the LSTM forget gate (c_t = f_t * c_{t-1} + ...) or the GRU
     update gate z (PyTorch's h_t = (1 - z_t) * n_t + z_t * h_{t-1}, so z keeps the old state). It
     is 1 at each sequence's last step and NaN at absent steps. It follows only the gated path
-    through the state, not everything the state feeds through the other gates.
+    through the state, not everything the state feeds through the other gates. In a chain,
+    ``layer`` counts through every block and the gate is that layer's own.
     """
-    gate = _keeping_gate(trace)
+    gate = _keeping_gate(trace.layer(layer))
     found: dict[Direction, Tensor] = {}
-    directions: tuple[Direction, ...] = (
-        ("forward", "backward") if trace.bidirectional else ("forward",)
-    )
-    for direction in directions:
+    for direction in trace.directions_of(layer):
         layer_trace = trace.layer(layer, direction)
         present = layer_trace.present.unsqueeze(-1)
         # Absent steps keep everything, so they never change a product over present ones.
@@ -104,14 +105,14 @@ def retention(trace: Trace, layer: int = -1) -> dict[Direction, Tensor]:
     return found
 
 
-def _keeping_gate(trace: Trace) -> str:
-    if trace.cell == "lstm":
+def _keeping_gate(layer_trace: LayerTrace) -> str:
+    if layer_trace.kind == "lstm":
         return "forget"
-    if trace.cell == "gru":
+    if layer_trace.kind == "gru":
         return "update"
     raise ValueError(
         "retention needs a gate that keeps the old state (LSTM forget, GRU update); "
-        "a plain RNN has none"
+        f"layer {layer_trace.layer} is a plain RNN layer, which has none"
     )
 
 
@@ -142,15 +143,37 @@ def sensitivity(
     kernels, for a batch of output units per backward pass (``is_grads_batched``); only the
     input's gradient is asked for, so the module's ``.grad`` fields are never touched.
     """
-    cell_kind(module)
-    assert isinstance(module, nn.RNNBase)
-    check_deterministic(module)
-    x, _ = batch_first_inputs(module, inputs)
+    (recurrent,) = chain_modules([module], chained=False)
+    x, _ = batch_first_inputs(recurrent, inputs)
     leaf = x.detach().clone().requires_grad_(True)
-    as_given = leaf.squeeze(0) if inputs.dim() == 2 else _module_layout(module, leaf)
+    as_given = leaf.squeeze(0) if inputs.dim() == 2 else _module_layout(recurrent, leaf)
+    return _sensitivity(
+        leaf, lambda: trace(recurrent, as_given, initial_state, lengths, requires_grad=True)
+    )
+
+
+def sensitivity_chain(
+    blocks: Sequence[nn.Module],
+    inputs: Tensor,
+    lengths: Tensor | list[int] | None = None,
+    initial_states: Sequence[State | None] | None = None,
+) -> Tensor:
+    """(batch, steps): as ``sensitivity``, for a chain of blocks (see ``trace_chain``): the norm
+    of d(the LAST block's final top hidden state)/d(the FIRST block's input at step t)."""
+    modules = chain_modules(blocks, chained=True)
+    x, _ = batch_first_inputs(modules[0], inputs)
+    leaf = x.detach().clone().requires_grad_(True)
+    as_given = leaf.squeeze(0) if inputs.dim() == 2 else leaf
+    return _sensitivity(
+        leaf, lambda: trace_chain(modules, as_given, lengths, initial_states, requires_grad=True)
+    )
+
+
+def _sensitivity(leaf: Tensor, run: Callable[[], Trace]) -> Tensor:
+    """The Jacobian norms of a traced run's final top hidden state w.r.t. ``leaf`` (batch first)."""
     with torch.enable_grad(), _differentiable_kernels(leaf):
-        result = trace(module, as_given, initial_state, lengths, requires_grad=True)
-        final = _top_final_hidden(module, result)
+        result = run()
+        final = _top_final_hidden(result)
         squared = _squared_jacobian_norms(final, leaf)
     present = result.layers[0].present
     return squared.sqrt().masked_fill(~present, float("nan"))
@@ -171,16 +194,17 @@ def _differentiable_kernels(inputs: Tensor) -> Iterator[None]:
         torch.backends.cudnn.enabled = enabled
 
 
-def _module_layout(module: nn.RNNBase, batch_first: Tensor) -> Tensor:
+def _module_layout(module: RecurrentModule, batch_first: Tensor) -> Tensor:
     return batch_first if module.batch_first else batch_first.transpose(0, 1)
 
 
-def _top_final_hidden(module: nn.RNNBase, result: Trace) -> Tensor:
-    """(batch, directions * units): the top layer's final h of every direction, side by side."""
+def _top_final_hidden(result: Trace) -> Tensor:
+    """(batch, directions * units): the top layer's final h of every direction, side by side
+    (in a chain, the last block's top layer)."""
     h_n = result.final_state[0] if isinstance(result.final_state, tuple) else result.final_state
     if not result.batched:
         h_n = h_n.unsqueeze(1)
-    directions = 2 if module.bidirectional else 1
+    directions = len(result.directions_of(-1))
     top = h_n[-directions:]  # (directions, batch, units)
     return top.transpose(0, 1).flatten(1)
 

@@ -197,6 +197,28 @@ def _gru_gates_fused(x: Tensor, h_prev: Tensor, weights: DirectionWeights) -> di
     return {"reset": reset, "update": update, "candidate": candidate}
 
 
+def gru_reset_before_gates(
+    x: Tensor, h_prev: Tensor, weights: DirectionWeights
+) -> dict[str, Tensor]:
+    """The three gates of a GRU that resets h *before* the recurrent product (Keras's
+    ``reset_after=False``, see reset_before.py), at every step at once.
+
+    The candidate's recurrent product needs r_t first, so it is a second product over all steps.
+    """
+    x_r, x_z, x_n = affine(x, weights.weight_ih, weights.bias_ih).chunk(3, dim=-1)
+    w_rz, w_hn = _pair_then_rest(weights.weight_hh, 3)
+    b_rz, b_hn = _pair_then_rest(weights.bias_hh, 3)
+    assert w_rz is not None and w_hn is not None
+    h_r, h_z = affine(h_prev, w_rz, b_rz).chunk(2, dim=-1)
+    # r_t = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+    reset = torch.sigmoid(x_r + h_r)
+    # z_t = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+    update = torch.sigmoid(x_z + h_z)
+    # n_t = tanh(W_in x_t + b_in + W_hn (r_t * h_{t-1}) + b_hn)
+    candidate = torch.tanh(x_n + affine(reset * h_prev, w_hn, b_hn))
+    return {"reset": reset, "update": update, "candidate": candidate}
+
+
 def lstm_cell_states(
     gates: dict[str, Tensor], c0: Tensor, lengths: Tensor, reverse: bool
 ) -> Tensor:

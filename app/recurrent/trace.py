@@ -1,11 +1,13 @@
-"""Exact, step-by-step traces of nn.RNN, nn.LSTM and nn.GRU.
+"""Exact, step-by-step traces of nn.RNN, nn.LSTM and nn.GRU (and GRUResetBefore), alone or as a
+chain of blocks each fed the previous block's whole output sequence.
 
 PyTorch runs a recurrent module as one fused kernel that returns only the top layer's outputs and
 the final states. To recover everything else exactly and fast, each layer is run with the native
 kernel on its own (sharing the module's parameters, so its hidden states are the module's own), and
 since every step's input and previous hidden state are then known, the gates of all steps come from
 matrix products over all steps at once (cells.py). Only the LSTM cell state needs a recurrence, an
-element-wise chunked scan (scan.py).
+element-wise chunked scan (scan.py). A GRUResetBefore layer is run the same way, through its own
+(Python) forward instead of a native kernel.
 
 Cost, measured by app/bench.py: the native pass, plus products as large as the native kernel's own
 (but done as one big product rather than one small one per step), plus a few passes over memory.
@@ -14,11 +16,10 @@ Cost, measured by app/bench.py: the native pass, plus products as large as the n
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import torch
@@ -31,19 +32,25 @@ from app.recurrent.cells import (
     CellKind,
     DirectionWeights,
     gru_gates,
+    gru_reset_before_gates,
     lstm_cell_states,
     lstm_gates,
 )
+from app.recurrent.factory import (
+    RecurrentModule,
+    RecurrentOptions,
+    build_recurrent,
+    cell_kind,
+    options_of,
+)
+from app.recurrent.names import Matrix, ParameterKind, parameter_name, parse_parameter_name
+from app.recurrent.reset_before import GRUResetBefore
 
 Direction = Literal["forward", "backward"]
 State = Tensor | tuple[Tensor, Tensor]
+TraceCell = CellKind | Literal["mixed"]
 
-_CELL_OF_MODE: dict[str, CellKind] = {
-    "RNN_TANH": "rnn",
-    "RNN_RELU": "rnn",
-    "LSTM": "lstm",
-    "GRU": "gru",
-}
+__all__ = ["LayerTrace", "Trace", "cell_kind", "trace", "trace_chain"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,10 @@ class LayerTrace:
 
     Step t is input position t for both directions. Steps past a sequence's end (with
     ``lengths``) are absent: ``present`` is False there and the values are NaN.
+
+    ``layer`` counts layers through the whole trace; in a chain, ``block`` is the index of the
+    layer's block and ``block_layer`` its index inside the block (for one module the two indices
+    agree). ``kind`` is the layer's cell ("cell" is the LSTM cell state).
     """
 
     layer: int
@@ -60,17 +71,34 @@ class LayerTrace:
     hidden: Tensor
     cell: Tensor | None
     present: Tensor  # (batch, steps), bool
+    kind: CellKind = field(kw_only=True)
+    block: int = field(default=0, kw_only=True)
+    block_layer: int = field(kw_only=True)
+    nonlinearity: str = field(default="tanh", kw_only=True)
+    reset_after: bool = field(default=True, kw_only=True)
 
     @property
     def units(self) -> int:
         return self.hidden.shape[-1]
 
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        """This layer's gates, in PyTorch's weight-block order."""
+        return GATE_NAMES[self.kind]
+
 
 @dataclass(frozen=True)
 class Trace:
-    """Everything a recurrent module computed for one input."""
+    """Everything a recurrent module (or a chain of blocks) computed for one input.
 
-    cell: CellKind
+    For a chain, ``layers`` holds every layer of every block in order, ``output`` and
+    ``final_state`` are the last block's, ``cell`` is the blocks' common kind or "mixed",
+    ``bidirectional`` is the last block's (it shapes ``output``; see ``directions_of`` for any
+    layer), and ``gate_names`` lists every gate any layer has (each layer's own: its
+    ``gate_names``). ``block_traces`` holds each block's own trace, as ``trace`` would return it.
+    """
+
+    cell: TraceCell
     output: Tensor | PackedSequence
     final_state: State
     layers: list[LayerTrace]
@@ -79,6 +107,8 @@ class Trace:
     batched: bool = True
     bidirectional: bool = False
     gate_names: tuple[str, ...] = field(default=())
+    # The blocks' own traces, only for a chain of two or more (see block_traces).
+    chained: tuple[Trace, ...] = field(default=(), repr=False)
 
     @property
     def steps(self) -> int:
@@ -90,17 +120,31 @@ class Trace:
 
     @property
     def num_layers(self) -> int:
-        return len(self.layers) // (2 if self.bidirectional else 1)
+        """Layers in the whole trace (every block's, for a chain)."""
+        return self.layers[-1].layer + 1
+
+    @property
+    def block_traces(self) -> tuple[Trace, ...]:
+        """Each block's own trace, in order; a one-module trace is its only block."""
+        return self.chained or (self,)
+
+    def directions_of(self, layer: int) -> tuple[Direction, ...]:
+        """The directions one layer has (negative indices count from the top)."""
+        index = self._layer_index(layer)
+        return tuple(found.direction for found in self.layers if found.layer == index)
 
     def layer(self, layer: int, direction: Direction = "forward") -> LayerTrace:
         """The trace of one layer (negative indices count from the top) and direction."""
-        if not -self.num_layers <= layer < self.num_layers:
-            raise IndexError(f"layer {layer} is out of range for {self.num_layers} layer(s)")
-        index = layer % self.num_layers
+        index = self._layer_index(layer)
         for candidate in self.layers:
             if candidate.layer == index and candidate.direction == direction:
                 return candidate
         raise KeyError(f"no layer {layer} with direction {direction!r} in this trace")
+
+    def _layer_index(self, layer: int) -> int:
+        if not -self.num_layers <= layer < self.num_layers:
+            raise IndexError(f"layer {layer} is out of range for {self.num_layers} layer(s)")
+        return layer % self.num_layers
 
 
 @dataclass(frozen=True)
@@ -113,14 +157,15 @@ class _NativeRun:
     c_n: Tensor | None
 
 
-def cell_kind(module: nn.Module) -> CellKind:
-    """'rnn', 'lstm' or 'gru' for a PyTorch recurrent module; TypeError for anything else."""
-    mode = getattr(module, "mode", None)
-    if not isinstance(module, nn.RNNBase) or mode not in _CELL_OF_MODE:
-        raise TypeError(
-            f"trace() needs an nn.RNN, nn.LSTM or nn.GRU module, got {type(module).__name__}"
-        )
-    return _CELL_OF_MODE[mode]
+@dataclass(frozen=True)
+class _Place:
+    """Where a layer sits: its block's options and index, its index inside the block and in the
+    whole trace."""
+
+    options: RecurrentOptions
+    block: int
+    block_layer: int
+    layer: int
 
 
 def trace(
@@ -139,47 +184,180 @@ def trace(
     PackedSequence, as the module returns. The module and its parameters are never changed; no
     autograd graph is built unless ``requires_grad`` is True.
     """
-    kind = cell_kind(module)
-    assert isinstance(module, nn.RNNBase)
-    check_deterministic(module)
+    (recurrent,) = chain_modules([module], chained=False)
     with torch.set_grad_enabled(requires_grad and torch.is_grad_enabled()):
-        return _trace(module, kind, inputs, initial_state, lengths)
+        x, batched = batch_first_inputs(recurrent, inputs)
+        return _trace_blocks([recurrent], x, batched, lengths, [initial_state])
 
 
-def _trace(
-    module: nn.RNNBase,
-    kind: CellKind,
+def trace_chain(
+    blocks: Sequence[nn.Module],
     inputs: Tensor,
-    initial_state: State | None,
-    lengths: Tensor | list[int] | None,
+    lengths: Tensor | list[int] | None = None,
+    initial_states: Sequence[State | None] | None = None,
+    *,
+    requires_grad: bool = False,
 ) -> Trace:
-    x, batched = batch_first_inputs(module, inputs)
+    """Trace a chain of batch-first recurrent blocks, each fed the previous block's whole output
+    sequence (every direction side by side, as the module returns it).
+
+    ``inputs`` is what the first block accepts. With ``lengths`` every block gets its input packed,
+    exactly as ``blocks[k](blocks[k - 1](pack_padded_sequence(...))[0])`` would; ``output`` is then
+    the last block's PackedSequence. ``initial_states`` has one entry (or None) per block. Layers
+    are numbered through the whole chain; see Trace for what the chain-wide fields mean.
+    """
+    modules = chain_modules(blocks, chained=True)
+    states = _chain_states(initial_states, len(modules))
+    with torch.set_grad_enabled(requires_grad and torch.is_grad_enabled()):
+        x, batched = batch_first_inputs(modules[0], inputs)
+        return _trace_blocks(modules, x, batched, lengths, states)
+
+
+def chain_modules(blocks: Sequence[nn.Module], *, chained: bool) -> list[RecurrentModule]:
+    """The blocks checked for tracing: recurrent (TypeError), deterministic, and batch first
+    when they are chained (ValueError)."""
+    if isinstance(blocks, nn.Module) or len(blocks) == 0:
+        raise ValueError("a chain needs a sequence of one or more recurrent modules")
+    modules: list[RecurrentModule] = []
+    for index, block in enumerate(blocks):
+        cell_kind(block)
+        assert isinstance(block, nn.RNNBase | GRUResetBefore)
+        check_deterministic(block)
+        if chained and not block.batch_first:
+            raise ValueError(
+                f"block {index} is not batch_first; every block of a chain must be, so that each "
+                "reads the previous block's output as it is returned"
+            )
+        modules.append(block)
+    return modules
+
+
+def _chain_states(initial_states: Sequence[State | None] | None, blocks: int) -> list[State | None]:
+    if initial_states is None:
+        return [None] * blocks
+    if isinstance(initial_states, Tensor) or len(initial_states) != blocks:
+        raise ValueError(
+            f"initial_states needs one entry (a state or None) per block: {blocks} block(s)"
+        )
+    return list(initial_states)
+
+
+def _trace_blocks(
+    modules: list[RecurrentModule],
+    x: Tensor,
+    batched: bool,
+    lengths: Tensor | list[int] | None,
+    initial_states: list[State | None],
+) -> Trace:
     step_lengths = _step_lengths(lengths, x.shape[0], x.shape[1], batched)
-    h0, c0 = _initial_states(module, kind, initial_state, batched, x)
     extent = _extent(step_lengths, x, packed=lengths is not None)
-    layers: list[LayerTrace] = []
-    runs: list[_NativeRun] = []
     layer_input = x
     native_input: Tensor | PackedSequence = x
     if lengths is not None:
         native_input = pack_padded_sequence(x, step_lengths, batch_first=True, enforce_sorted=False)
+    parts: list[Trace] = []
+    layers: list[LayerTrace] = []
+    first_layer = 0
+    for block, (module, state) in enumerate(zip(modules, initial_states, strict=True)):
+        if block > 0:
+            _check_block_input(module, block, layer_input)
+        found, runs = _trace_block(
+            module, block, first_layer, layer_input, native_input, state, batched, extent
+        )
+        parts.append(_block_trace(module, found, runs, step_lengths, batched))
+        layers += found
+        first_layer += module.num_layers
+        # The next block reads this one's outputs, packed as the module returned them.
+        layer_input, native_input = runs[-1].padded, runs[-1].output
+    if len(parts) == 1:
+        return parts[0]
+    return _chain_trace(parts, layers)
+
+
+def _check_block_input(module: RecurrentModule, block: int, layer_input: Tensor) -> None:
+    if layer_input.shape[-1] != module.input_size:
+        raise ValueError(
+            f"block {block} expects {module.input_size} features per step, but block {block - 1} "
+            f"outputs {layer_input.shape[-1]}"
+        )
+    weight = module.weight_ih_l0
+    assert isinstance(weight, Tensor)
+    what = f"block {block}'s inputs (block {block - 1}'s outputs)"
+    _check_like_parameters(what, layer_input, weight)
+
+
+def _trace_block(
+    module: RecurrentModule,
+    block: int,
+    first_layer: int,
+    x: Tensor,
+    native_input: Tensor | PackedSequence,
+    initial_state: State | None,
+    batched: bool,
+    extent: _Extent,
+) -> tuple[list[LayerTrace], list[_NativeRun]]:
+    """Every layer of one block, numbered from ``first_layer`` in the whole trace."""
+    options = options_of(module)
+    h0, c0 = _initial_states(module, options.cell, initial_state, batched, x)
+    layers: list[LayerTrace] = []
+    runs: list[_NativeRun] = []
+    layer_input = x
     for layer in range(module.num_layers):
-        run, found = _trace_layer(module, kind, layer, layer_input, native_input, h0, c0, extent)
+        place = _Place(options, block, layer, first_layer + layer)
+        run, found = _trace_layer(module, place, layer_input, native_input, h0, c0, extent)
         runs.append(run)
         layers += found
         # The next layer reads this one's outputs, packed as the module itself would pass them.
         layer_input, native_input = run.padded, run.output
+    return layers, runs
+
+
+def _block_trace(
+    module: RecurrentModule,
+    layers: list[LayerTrace],
+    runs: list[_NativeRun],
+    lengths: Tensor,
+    batched: bool,
+) -> Trace:
+    """One block's own trace, as ``trace(module, ...)`` returns it: layers numbered from 0."""
+    kind = cell_kind(module)
     return Trace(
         cell=kind,
         output=_module_output(module, runs[-1].output, batched),
         final_state=_unbatch_state(_final_state(runs), batched),
-        layers=layers,
-        lengths=step_lengths,
+        layers=[replace(found, layer=found.block_layer, block=0) for found in layers],
+        lengths=lengths,
         nonlinearity=getattr(module, "nonlinearity", "tanh"),
         batched=batched,
         bidirectional=module.bidirectional,
         gate_names=GATE_NAMES[kind],
     )
+
+
+def _chain_trace(parts: list[Trace], layers: list[LayerTrace]) -> Trace:
+    """The whole chain: every block's layers, the last block's output and final state."""
+    last = parts[-1]
+    kinds = {part.cell for part in parts}
+    return Trace(
+        cell=kinds.pop() if len(kinds) == 1 else "mixed",
+        output=last.output,
+        final_state=last.final_state,
+        layers=layers,
+        lengths=last.lengths,
+        nonlinearity=_chain_nonlinearity(parts),
+        batched=last.batched,
+        bidirectional=last.bidirectional,
+        gate_names=tuple(dict.fromkeys(gate for part in parts for gate in part.gate_names)),
+        chained=tuple(parts),
+    )
+
+
+def _chain_nonlinearity(parts: list[Trace]) -> str:
+    """The plain RNN blocks' nonlinearity ("tanh" without any, "mixed" if they differ)."""
+    found = {part.nonlinearity for part in parts if part.cell == "rnn"}
+    if len(found) > 1:
+        return "mixed"
+    return found.pop() if found else "tanh"
 
 
 @dataclass(frozen=True)
@@ -203,9 +381,8 @@ def _extent(lengths: Tensor, x: Tensor, packed: bool) -> _Extent:
 
 
 def _trace_layer(
-    module: nn.RNNBase,
-    kind: CellKind,
-    layer: int,
+    module: RecurrentModule,
+    place: _Place,
     layer_input: Tensor,
     native_input: Tensor | PackedSequence,
     h0: Tensor,
@@ -214,14 +391,16 @@ def _trace_layer(
 ) -> tuple[_NativeRun, list[LayerTrace]]:
     """One layer through the native kernel, then the gates of each of its directions."""
     directions = _directions(module)
+    layer = place.block_layer
     rows = slice(layer * len(directions), (layer + 1) * len(directions))
     layer_h0, layer_c0 = h0[rows], (c0[rows] if c0 is not None else None)
-    run = _run_native_layer(module, layer, native_input, layer_h0, layer_c0, layer_input.shape[1])
+    run = _run_native_layer(
+        module, place.options, layer, native_input, layer_h0, layer_c0, layer_input.shape[1]
+    )
     hiddens = run.padded.chunk(len(directions), dim=-1)
     found = [
         _trace_direction(
-            kind,
-            layer,
+            place,
             direction,
             layer_input,
             hiddens[index],
@@ -235,7 +414,7 @@ def _trace_layer(
     return run, found
 
 
-def check_deterministic(module: nn.RNNBase) -> None:
+def check_deterministic(module: RecurrentModule) -> None:
     """ValueError if the module's output is random (dropout between layers while training)."""
     if module.training and module.dropout > 0 and module.num_layers > 1:
         raise ValueError(
@@ -244,7 +423,7 @@ def check_deterministic(module: nn.RNNBase) -> None:
         )
 
 
-def batch_first_inputs(module: nn.RNNBase, inputs: Tensor) -> tuple[Tensor, bool]:
+def batch_first_inputs(module: RecurrentModule, inputs: Tensor) -> tuple[Tensor, bool]:
     """The inputs as (batch, steps, features), and whether they came batched."""
     if not isinstance(inputs, Tensor):
         raise TypeError(f"inputs must be a tensor, got {type(inputs).__name__}")
@@ -294,12 +473,12 @@ def _step_lengths(
     return result
 
 
-def _directions(module: nn.RNNBase) -> tuple[Direction, ...]:
+def _directions(module: RecurrentModule) -> tuple[Direction, ...]:
     return ("forward", "backward") if module.bidirectional else ("forward",)
 
 
 def _initial_states(
-    module: nn.RNNBase,
+    module: RecurrentModule,
     kind: CellKind,
     initial_state: State | None,
     batched: bool,
@@ -352,58 +531,39 @@ class _TwinCache(threading.local):
     of a call, so two threads tracing at once must never share one."""
 
     def __init__(self) -> None:
-        self.twins: dict[tuple[str, int, int, bool, bool, int], nn.RNNBase] = {}
+        self.twins: dict[RecurrentOptions, RecurrentModule] = {}
 
 
 _TWINS = _TwinCache()
 _MAX_TWINS = 64
 
 
-def _single_layer_twin(
-    mode: str, input_size: int, hidden_size: int, bias: bool, bidirectional: bool, proj_size: int
-) -> nn.RNNBase:
+def _single_layer_twin(options: RecurrentOptions) -> RecurrentModule:
     """A parameter-less (meta) one-layer module of the same kind, run with borrowed weights."""
-    key = (mode, input_size, hidden_size, bias, bidirectional, proj_size)
-    twin = _TWINS.twins.get(key)
+    twin = _TWINS.twins.get(options)
     if twin is None:
         if len(_TWINS.twins) >= _MAX_TWINS:
             _TWINS.twins.clear()
-        twin = _TWINS.twins[key] = _make_twin(*key)
+        twin = _TWINS.twins[options] = _make_twin(options)
     return twin
 
 
-def _make_twin(
-    mode: str, input_size: int, hidden_size: int, bias: bool, bidirectional: bool, proj_size: int
-) -> nn.RNNBase:
-    options = dict(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        num_layers=1,
-        bias=bias,
-        batch_first=True,
-        bidirectional=bidirectional,
-        device="meta",
-    )
-    if mode == "LSTM":
-        return nn.LSTM(**options, proj_size=proj_size)
-    if mode == "GRU":
-        return nn.GRU(**options)
-    return nn.RNN(**options, nonlinearity="tanh" if mode == "RNN_TANH" else "relu")
+def _make_twin(options: RecurrentOptions) -> RecurrentModule:
+    return build_recurrent(options, batch_first=True, device="meta")
 
 
-def _layer_parameters(module: nn.RNNBase, layer: int) -> dict[str, Tensor]:
+def _layer_parameters(module: RecurrentModule, layer: int) -> dict[str, Tensor]:
     """The module's parameters of one layer, renamed as a one-layer module names them."""
-    pattern = re.compile(rf"^((?:weight|bias)_(?:ih|hh|hr))_l{layer}(_reverse)?$")
     renamed: dict[str, Tensor] = {}
     for name, parameter in module.named_parameters():
-        match = pattern.match(name)
-        if match:
-            renamed[f"{match.group(1)}_l0{match.group(2) or ''}"] = parameter
+        parsed = parse_parameter_name(name)
+        if parsed.layer == layer:
+            renamed[str(replace(parsed, layer=0))] = parameter
     return renamed
 
 
 @contextlib.contextmanager
-def quiet_projection_warning(module: nn.RNNBase) -> Iterator[None]:
+def quiet_projection_warning(module: RecurrentModule) -> Iterator[None]:
     """Silence the one-off 'LSTM with projections is not supported with oneDNN' UserWarning.
 
     PyTorch falls back to its default kernel, which is exactly right; the warning would only
@@ -423,24 +583,18 @@ def quiet_projection_warning(module: nn.RNNBase) -> Iterator[None]:
 
 
 def _run_native_layer(
-    module: nn.RNNBase,
+    module: RecurrentModule,
+    options: RecurrentOptions,
     layer: int,
     layer_input: Tensor | PackedSequence,
     h0: Tensor,
     c0: Tensor | None,
     steps: int,
 ) -> _NativeRun:
-    """One layer through PyTorch's own kernel, on the previous layer's output as the module
-    would feed it (a PackedSequence stays packed)."""
+    """One layer through PyTorch's own kernel (GRUResetBefore's own forward), on the previous
+    layer's output as the module would feed it (a PackedSequence stays packed)."""
     width = (layer_input.data if isinstance(layer_input, PackedSequence) else layer_input).shape[-1]
-    twin = _single_layer_twin(
-        module.mode,
-        width,
-        module.hidden_size,
-        module.bias,
-        module.bidirectional,
-        getattr(module, "proj_size", 0),
-    )
+    twin = _single_layer_twin(replace(options, input_size=width, num_layers=1))
     hx: State = (h0, c0) if c0 is not None else h0
     with quiet_projection_warning(module):
         output, state = functional_call(twin, _layer_parameters(module, layer), (layer_input, hx))
@@ -452,15 +606,23 @@ def _run_native_layer(
     return _NativeRun(output, padded, state, None)
 
 
-def _direction_weights(module: nn.RNNBase, layer: int, direction: Direction) -> DirectionWeights:
+def _direction_weights(
+    module: RecurrentModule, layer: int, direction: Direction
+) -> DirectionWeights:
     """One layer-direction's parameters, by PyTorch's names (weight_ih_l{k}{_reverse}, ...)."""
-    suffix = f"_l{layer}" + ("_reverse" if direction == "backward" else "")
+    reverse = direction == "backward"
+
+    def lookup(kind: ParameterKind, matrix: Matrix) -> Tensor | None:
+        return getattr(module, parameter_name(kind, matrix, layer, reverse), None)
+
+    weight_ih, weight_hh = lookup("weight", "ih"), lookup("weight", "hh")
+    assert weight_ih is not None and weight_hh is not None
     return DirectionWeights(
-        weight_ih=getattr(module, "weight_ih" + suffix),
-        weight_hh=getattr(module, "weight_hh" + suffix),
-        bias_ih=getattr(module, "bias_ih" + suffix) if module.bias else None,
-        bias_hh=getattr(module, "bias_hh" + suffix) if module.bias else None,
-        weight_hr=getattr(module, "weight_hr" + suffix, None),
+        weight_ih=weight_ih,
+        weight_hh=weight_hh,
+        bias_ih=lookup("bias", "ih"),
+        bias_hh=lookup("bias", "hh"),
+        weight_hr=lookup("weight", "hr"),
     )
 
 
@@ -479,8 +641,7 @@ def _previous_hidden(hidden: Tensor, h0: Tensor, extent: _Extent, reverse: bool)
 
 
 def _trace_direction(
-    kind: CellKind,
-    layer: int,
+    place: _Place,
     direction: Direction,
     layer_input: Tensor,
     hidden: Tensor,
@@ -491,21 +652,43 @@ def _trace_direction(
 ) -> LayerTrace:
     """The gates (and LSTM cell states) of one layer-direction, given its native hidden states."""
     reverse = direction == "backward"
+    options = place.options
     gates: dict[str, Tensor] = {}
     cell: Tensor | None = None
-    if kind != "rnn":
+    if options.cell != "rnn":
         h_prev = _previous_hidden(hidden, h0, extent, reverse)
-        if kind == "lstm":
+        gates = _gates(options, layer_input, h_prev, weights)
+        if options.cell == "lstm":
             assert c0 is not None
-            gates = lstm_gates(layer_input, h_prev, weights)
             cell = lstm_cell_states(gates, c0, extent.lengths, reverse)
-        else:
-            gates = gru_gates(layer_input, h_prev, weights)
     if extent.ragged:
         gates = {name: _blank_absent(value, extent.present) for name, value in gates.items()}
         hidden = _blank_absent(hidden, extent.present)
         cell = _blank_absent(cell, extent.present) if cell is not None else None
-    return LayerTrace(layer, direction, gates, hidden, cell, extent.present)
+    return LayerTrace(
+        place.layer,
+        direction,
+        gates,
+        hidden,
+        cell,
+        extent.present,
+        kind=options.cell,
+        block=place.block,
+        block_layer=place.block_layer,
+        nonlinearity=options.nonlinearity,
+        reset_after=options.reset_after,
+    )
+
+
+def _gates(
+    options: RecurrentOptions, x: Tensor, h_prev: Tensor, weights: DirectionWeights
+) -> dict[str, Tensor]:
+    """The gate function of a gated cell: LSTM, GRU, or GRU resetting before the product."""
+    if options.cell == "lstm":
+        return lstm_gates(x, h_prev, weights)
+    if options.reset_after:
+        return gru_gates(x, h_prev, weights)
+    return gru_reset_before_gates(x, h_prev, weights)
 
 
 def _blank_absent(values: Tensor, present: Tensor) -> Tensor:
@@ -521,7 +704,7 @@ def _final_state(runs: list[_NativeRun]) -> State:
 
 
 def _module_output(
-    module: nn.RNNBase, top: Tensor | PackedSequence, batched: bool
+    module: RecurrentModule, top: Tensor | PackedSequence, batched: bool
 ) -> Tensor | PackedSequence:
     """The top layer's outputs in the layout the module itself returns."""
     if isinstance(top, PackedSequence):

@@ -70,7 +70,7 @@ export class PredictionView {
       },
       shapes: [
         // What has not formed yet, veiled. A Plotly shape (not an overlay) so that labels other
-        // modules annotate the chart with (views/forming.js) stay readable above it.
+        // modules annotate the chart with (teaching/forming.js) stay readable above it.
         {
           name: MASK, type: "rect", xref: "x", yref: "paper", y0: 0, y1: 1, layer: "above",
           x0: this.step + 0.5, x1: this.series.length + 0.5, visible: this.step < this.series.length,

@@ -32,7 +32,7 @@ TIMEOUT_MS = 20_000
 NETWORK_ERROR = "Failed to load resource: the server responded with a status of {status}"
 
 
-# The Chromium the `browser` fixture has running, so tests/browser_views (the teaching views,
+# The Chromium the `browser` fixture has running, so tests/browser_teaching (the teaching views,
 # issue 6) can share it: Playwright's sync API cannot be started twice in one thread.
 RUNNING: list[Any] = []
 
@@ -45,7 +45,7 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        RUNNING.append(chromium)  # shared with tests/browser_views (see RUNNING)
+        RUNNING.append(chromium)  # shared with tests/browser_teaching (see RUNNING)
         yield chromium
         RUNNING.remove(chromium)
         chromium.close()

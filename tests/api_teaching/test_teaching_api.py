@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from teaching.tiny_zoo import WEATHER_ROWS
 
-from app.api.views import (
+from app.api.teaching import (
     CompareResponse,
     PaddingResponse,
     ParameterTable,

@@ -15,7 +15,7 @@ import {
   react,
   stepAxis,
 } from "./charts.js";
-import { startView } from "./common.js";
+import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -223,4 +223,4 @@ async function render(payload) {
   await Promise.all([renderPredictions(payload), renderColumns(payload)]);
 }
 
-startView({ series: "compare", render });
+startTeachingPage({ series: "compare", render });

@@ -3,7 +3,7 @@
 // (LSTM forget f, GRU update z), averaged over units. POST /api/v1/models/{id}/sensitivity.
 
 import { CELL_COLORS, baseLayout, react, stepAxis } from "./charts.js";
-import { startView } from "./common.js";
+import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -66,4 +66,4 @@ function render(payload) {
   ]);
 }
 
-startView({ series: "sensitivity", render });
+startTeachingPage({ series: "sensitivity", render });

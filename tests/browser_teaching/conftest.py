@@ -61,18 +61,18 @@ def numbers_text(rows: list[list[float]]) -> str:
     return "\n".join(", ".join(f"{value:g}" for value in row) for row in rows)
 
 
-def view_url(path: str, model: str, raw: str | list[list[float]], **extra: str) -> str:
+def teaching_url(path: str, model: str, raw: str | list[list[float]], **extra: str) -> str:
     text = raw if isinstance(raw, str) else numbers_text(raw)
     return f"{path}?{urlencode({'model': model, 'input': text, **extra})}"
 
 
-def open_view(page: ExplorerPage, url: str, state: str = "ready") -> None:
+def open_teaching_page(page: ExplorerPage, url: str, state: str = "ready") -> None:
     """Open a view and wait until it has rendered (or settled in `state`, e.g. 'na')."""
     page.page.goto(page.origin + url)
-    wait_view(page, 0, state)
+    wait_teaching_page(page, 0, state)
 
 
-def wait_view(page: ExplorerPage, before: int, state: str = "ready") -> None:
+def wait_teaching_page(page: ExplorerPage, before: int, state: str = "ready") -> None:
     script = (
         "([n, state]) => window.gatescopeView && document.body.dataset.state === state"
         " && (state !== 'ready' || window.gatescopeView.renders > n)"

@@ -3,7 +3,7 @@
 // POST /api/v1/models/{id}/saturation.
 
 import { GATE_COLORS, baseLayout, react } from "./charts.js";
-import { queryString, startView } from "./common.js";
+import { queryString, startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -85,7 +85,7 @@ function render(payload, page) {
   return done;
 }
 
-startView({
+startTeachingPage({
   series: "saturation",
   applies: (model) => (model.cell === "rnn" ? "saturation_needs_gates" : null),
   render,

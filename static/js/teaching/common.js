@@ -1,6 +1,6 @@
 // The shell every teaching view shares: the model and input form, ?model=&input= in the URL, the
 // access token, errors, the language, and one fetch of the view's series from the JSON API.
-// A view module calls startView({...}) with how to ask the API and how to render the answer.
+// A view module calls startTeachingPage({...}) with how to ask the API and how to render the answer.
 
 import { ApiError, api } from "../api.js";
 import { lang, onLangChange, setLang } from "../i18n.js";
@@ -8,7 +8,7 @@ import { ErrorBox } from "../errors.js";
 import { ParseError, formatNumbers, parseNumbers } from "../input.js";
 import { fillModelSelect, inputHint } from "../models.js";
 import { TokenBox } from "../token-box.js";
-import { applyViewText, t } from "./text.js";
+import { applyTeachingText, t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -42,16 +42,16 @@ export function queryString(model, input, extras = {}) {
  *   render(payload, page): draw; returns a promise
  *   extras(): view state kept in the URL besides model and input
  */
-export function startView({ series, applies = () => null, body = (input) => ({ input }), render, extras = () => ({}) }) {
+export function startTeachingPage({ series, applies = () => null, body = (input) => ({ input }), render, extras = () => ({}) }) {
   const els = {
-    form: byTestId("view-form"),
-    model: byTestId("view-model"),
-    input: byTestId("view-input"),
-    inputLabel: document.getElementById("view-input-label"),
-    hint: document.getElementById("view-input-hint"),
-    run: byTestId("view-run"),
-    message: byTestId("view-message"),
-    result: document.querySelector(".view-result"),
+    form: byTestId("teaching-form"),
+    model: byTestId("teaching-model"),
+    input: byTestId("teaching-input"),
+    inputLabel: document.getElementById("teaching-input-label"),
+    hint: document.getElementById("teaching-input-hint"),
+    run: byTestId("teaching-run"),
+    message: byTestId("teaching-message"),
+    result: document.querySelector(".teaching-result"),
     lang: byTestId("lang-toggle"),
   };
   const errors = new ErrorBox(byTestId("error-message"), els.input);
@@ -166,7 +166,7 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
 
   function setBusy(busy) {
     els.run.disabled = busy;
-    els.run.textContent = t(busy ? "view.running" : "view.run");
+    els.run.textContent = t(busy ? "teaching.running" : "teaching.run");
     if (busy) setState("loading");
   }
 
@@ -175,7 +175,7 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
     if (search === window.location.search) return;
     if (push) window.history.pushState(null, "", search);
     else window.history.replaceState(null, "", search);
-    document.dispatchEvent(new CustomEvent("gatescope:view-url"));
+    document.dispatchEvent(new CustomEvent("gatescope:url"));
   }
 
   function askForToken(retry) {
@@ -218,7 +218,7 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
   }
 
   function onLanguage() {
-    applyViewText(document);
+    applyTeachingText(document);
     els.lang.textContent = t("lang.other");
     fillModelSelect(els.model, page.models, page.model?.id);
     if (page.model) describeModel();
@@ -246,7 +246,7 @@ export function startView({ series, applies = () => null, body = (input) => ({ i
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
   window.addEventListener("popstate", () => restore());
   onLangChange(onLanguage);
-  applyViewText(document);
+  applyTeachingText(document);
   els.lang.textContent = t("lang.other");
 
   page.rerun = () => run({ push: false });

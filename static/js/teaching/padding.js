@@ -4,7 +4,7 @@
 
 import { oneTo, seriesRange } from "../trace-data.js";
 import { GATE_COLORS, baseLayout, element, heatmap, predictionText, react, stepAxis } from "./charts.js";
-import { startView } from "./common.js";
+import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -131,7 +131,7 @@ async function render(payload) {
   await Promise.all(columns.map(({ draw }) => draw()));
 }
 
-startView({
+startTeachingPage({
   series: "padding",
   applies: (model) => (model.input_kind === "numbers" ? "padding_needs_text" : null),
   render,

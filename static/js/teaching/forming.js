@@ -2,7 +2,7 @@
 // prediction-by-step), the step where the prediction moved most from the step before.
 // prediction.js draws the chart; this module only adds one highlighted column and its label
 // after each draw (Plotly's plotly_afterplot), reading the series the chart itself plots, so the
-// two never disagree. Loaded by templates/views/_nav.html.
+// two never disagree. Loaded by templates/teaching/_nav.html.
 
 import { tippingMarks } from "./tipping.js";
 

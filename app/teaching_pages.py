@@ -1,7 +1,7 @@
-"""The teaching views as pages: /compare, /gradient, /saturation, /padding, /state.
+"""The teaching pages: /compare, /gradient, /saturation, /padding, /state.
 
 Each page is a server-rendered shell on the explorer's base.html that takes the explorer's
-query (?model=<id>&input=...) and renders straight from it: static/js/views/<view>.js fetches
+query (?model=<id>&input=...) and renders straight from it: static/js/teaching/<page>.js fetches
 the series from the JSON API (/api/v1/models/{id}/<series>), so an access token guards the data
 exactly as it guards the API, and the numbers on screen are the API's.
 """
@@ -19,9 +19,9 @@ from app.pages import asset_urls, content_security_policy, plotly_url, templates
 
 router = APIRouter(include_in_schema=False)
 
-# view -> its English title (the page switches the text to Korean in the browser); each is
-# served at /<view>.
-VIEWS: dict[str, str] = {
+# page -> its English title (the page switches the text to Korean in the browser); each is
+# served at /<page>.
+TEACHING_PAGES: dict[str, str] = {
     # the same input through the sibling RNN, LSTM and GRU models, with parameter formulas
     "compare": "Compare cells: RNN, LSTM and GRU on the same input",
     # sensitivity of the final state to each step, and what the keep gates retain
@@ -35,38 +35,38 @@ VIEWS: dict[str, str] = {
 }
 
 
-def render_view(request: Request, view: str) -> HTMLResponse:
-    """The page of one view, with the explorer's assets, import map and content policy."""
+def render_teaching_page(request: Request, page: str) -> HTMLResponse:
+    """One teaching page, with the explorer's assets, import map and content policy."""
     assets = asset_urls()
     modules = {url: versioned for url, versioned in assets.items() if url.endswith(".js")}
     import_map = json.dumps({"imports": modules}, separators=(",", ":"))
     context = {
-        "view": view,
-        "view_title": VIEWS[view],
+        "teaching_page": page,
+        "page_title": TEACHING_PAGES[page],
         "plotly_url": plotly_url(),
         "assets": assets,
         "import_map": import_map,
         "app_version": __version__,
     }
-    response = templates.TemplateResponse(request, f"views/{view}.html", context)
+    response = templates.TemplateResponse(request, f"teaching/{page}.html", context)
     response.headers["Content-Security-Policy"] = content_security_policy(import_map)
     return response
 
 
-def _page(view: str) -> Callable[[Request], HTMLResponse]:
-    """The route handler of one view's page."""
+def _route(page: str) -> Callable[[Request], HTMLResponse]:
+    """The route handler of one teaching page."""
 
-    def page(request: Request) -> HTMLResponse:
-        return render_view(request, view)
+    def handler(request: Request) -> HTMLResponse:
+        return render_teaching_page(request, page)
 
-    return page
+    return handler
 
 
-for _view in VIEWS:
+for _page in TEACHING_PAGES:
     router.add_api_route(
-        f"/{_view}",
-        _page(_view),
+        f"/{_page}",
+        _route(_page),
         methods=["GET"],
         response_class=HTMLResponse,
-        name=f"{_view}_page",
+        name=f"{_page}_page",
     )

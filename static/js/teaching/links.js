@@ -1,4 +1,4 @@
-// The links row (templates/views/_nav.html) on the explorer and on every teaching view: each link
+// The links row (templates/teaching/_nav.html) on the explorer and on every teaching view: each link
 // keeps the current ?model=&input= so a view opens on exactly what the class is looking at.
 // The hrefs follow the URL: on load, after history changes, whenever the page settles, and at
 // the moment a link is used.
@@ -9,7 +9,7 @@ import { t } from "./text.js";
 const PATHS = { explorer: "/", compare: "/compare", gradient: "/gradient", saturation: "/saturation", padding: "/padding", state: "/state" };
 
 /** The href of one view for the page's current query (only model and input carry over). */
-export function viewHref(view, search = window.location.search) {
+export function teachingHref(view, search = window.location.search) {
   const current = new URLSearchParams(search);
   const query = new URLSearchParams();
   if (current.get("model")) query.set("model", current.get("model"));
@@ -19,20 +19,20 @@ export function viewHref(view, search = window.location.search) {
 }
 
 function links() {
-  return [...document.querySelectorAll("[data-view-link]")];
+  return [...document.querySelectorAll("[data-teaching-link]")];
 }
 
 function refresh() {
   for (const link of links()) {
-    link.href = viewHref(link.dataset.viewLink);
-    if (PATHS[link.dataset.viewLink] === window.location.pathname) link.setAttribute("aria-current", "page");
+    link.href = teachingHref(link.dataset.teachingLink);
+    if (PATHS[link.dataset.teachingLink] === window.location.pathname) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
 }
 
 function translate() {
-  document.querySelectorAll("[data-testid=view-links] [data-view-i18n]").forEach((node) => {
-    node.textContent = t(node.dataset.viewI18n);
+  document.querySelectorAll("[data-testid=teaching-links] [data-teaching-i18n]").forEach((node) => {
+    node.textContent = t(node.dataset.teachingI18n);
   });
 }
 
@@ -43,7 +43,7 @@ function start() {
     for (const type of ["pointerdown", "focus", "click"]) link.addEventListener(type, refresh);
   }
   window.addEventListener("popstate", refresh);
-  document.addEventListener("gatescope:view-url", refresh);
+  document.addEventListener("gatescope:url", refresh);
   // The explorer writes the URL itself (url-state.js, coalesced); follow it as the page settles.
   new MutationObserver(() => window.setTimeout(refresh, 250)).observe(document.body, {
     attributes: true,

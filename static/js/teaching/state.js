@@ -5,7 +5,7 @@
 
 import { oneTo, seriesRange } from "../trace-data.js";
 import { baseLayout, element, heatmap, predictionNumber, predictionText, react } from "./charts.js";
-import { readQuery, startView } from "./common.js";
+import { readQuery, startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -144,7 +144,7 @@ async function render(payload, page) {
   await Promise.all([renderStack(payload), renderCarry(payload)]);
 }
 
-const page = startView({
+const page = startTeachingPage({
   series: "state",
   applies: (model) => (model.input_kind !== "numbers" ? "state_needs_numbers" : null),
   body: (input) => (Number.isInteger(wantedSplit) && wantedSplit > 0 ? { input, split: wantedSplit } : { input }),

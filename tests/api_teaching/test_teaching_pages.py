@@ -10,17 +10,17 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 
-VIEWS = ["compare", "gradient", "saturation", "padding", "state"]
+TEACHING_PAGES = ["compare", "gradient", "saturation", "padding", "state"]
 HOOKS = {
-    "compare": "compare-view",
+    "compare": "compare-result",
     "gradient": "gradient-plot",
     "saturation": "saturation-plot",
-    "padding": "padding-view",
-    "state": "state-view",
+    "padding": "padding-result",
+    "state": "state-result",
 }
 
 
-@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("view", TEACHING_PAGES)
 def test_view_page_is_a_same_origin_shell_with_its_module_and_links(
     client: TestClient, view: str
 ) -> None:
@@ -30,20 +30,20 @@ def test_view_page_is_a_same_origin_shell_with_its_module_and_links(
     assert "default-src 'self'" in response.headers["content-security-policy"]
     html = response.text
     assert f'data-testid="{HOOKS[view]}"' in html
-    assert f"/static/js/views/{view}.js?v=" in html
-    assert 'data-testid="view-links"' in html and 'data-view-link="explorer"' in html
+    assert f"/static/js/teaching/{view}.js?v=" in html
+    assert 'data-testid="teaching-links"' in html and 'data-teaching-link="explorer"' in html
     assert "/vendor/plotly.min.js" in html and "https://" not in html
 
 
 def test_explorer_carries_the_links_row(client: TestClient) -> None:
     html = client.get("/").text
-    assert 'data-testid="view-links"' in html
-    assert "/static/js/views/forming.js?v=" in html
+    assert 'data-testid="teaching-links"' in html
+    assert "/static/js/teaching/forming.js?v=" in html
 
 
 def test_view_pages_stay_out_of_the_api_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert not any(path.lstrip("/") in VIEWS for path in paths)
+    assert not any(path.lstrip("/") in TEACHING_PAGES for path in paths)
 
 
 def test_teaching_series_need_the_token_when_the_server_sets_one(

@@ -8,20 +8,20 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from browser_views.conftest import (
+from browser_teaching.conftest import (
     EN_SENTENCE,
     WEATHER_ROWS,
     ExplorerPage,
     figure,
     numbers_text,
     on_axis,
-    open_view,
+    open_teaching_page,
     post,
     prediction_number,
     renders,
     units_by_steps,
-    view_url,
-    wait_view,
+    teaching_url,
+    wait_teaching_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,10 @@ def traces_by(fig: dict[str, Any], key: str) -> dict[Any, dict[str, Any]]:
 def test_compare_view_shows_the_siblings_numbers_as_the_api_gives_them(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
-    open_view(explorer, view_url("/compare", "sentiment-en-gru", EN_SENTENCE))
+    open_teaching_page(explorer, teaching_url("/compare", "sentiment-en-gru", EN_SENTENCE))
     payload = post(api, "sentiment-en-gru", "compare", {"input": EN_SENTENCE})
     assert [run["cell"] for run in payload["runs"]] == ["rnn", "lstm", "gru"]
-    assert explorer.testid("compare-view").is_visible()
+    assert explorer.testid("compare-result").is_visible()
 
     predictions = figure(explorer, "compare-predictions")
     traces = predictions["data"]
@@ -114,7 +114,7 @@ def _query(model: str, text: str) -> str:
 def test_gradient_plot_is_the_sensitivity_api_on_a_log_scale(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
-    open_view(explorer, view_url("/gradient", "sentiment-en-rnn", EN_SENTENCE))
+    open_teaching_page(explorer, teaching_url("/gradient", "sentiment-en-rnn", EN_SENTENCE))
     payload = post(api, "sentiment-en-rnn", "sensitivity", {"input": EN_SENTENCE})
     sensitivity = figure(explorer, "gradient-plot")
     retention = figure(explorer, "retention-plot")
@@ -140,7 +140,7 @@ def test_gradient_plot_is_the_sensitivity_api_on_a_log_scale(
 def test_saturation_point_click_opens_that_unit_in_the_explorer(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
-    open_view(explorer, view_url("/saturation", "weather-lstm", WEATHER_ROWS))
+    open_teaching_page(explorer, teaching_url("/saturation", "weather-lstm", WEATHER_ROWS))
     payload = post(api, "weather-lstm", "saturation", {"input": WEATHER_ROWS})
     fig = figure(explorer, "saturation-plot")
     shown = sorted(
@@ -186,7 +186,7 @@ def test_padding_view_three_predictions_and_gate_changes_equal_the_api(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
     sentence = "what a boring film"
-    open_view(explorer, view_url("/padding", "sentiment-en-gru", sentence))
+    open_teaching_page(explorer, teaching_url("/padding", "sentiment-en-gru", sentence))
     payload = post(api, "sentiment-en-gru", "padding", {"input": sentence})
     assert [run["variant"] for run in payload["runs"]] == ["pre", "post", "masked"]
     for run in payload["runs"]:
@@ -221,11 +221,11 @@ def _js(value: float | None) -> str:
 
 
 def test_padding_view_explains_why_a_numbers_model_has_none(explorer: ExplorerPage) -> None:
-    open_view(explorer, view_url("/padding", "weather-gru", WEATHER_ROWS), state="na")
-    message = explorer.testid("view-message")
+    open_teaching_page(explorer, teaching_url("/padding", "weather-gru", WEATHER_ROWS), state="na")
+    message = explorer.testid("teaching-message")
     assert message.get_attribute("data-reason") == "padding_needs_text"
     assert "pick a text model" in message.inner_text()
-    assert not explorer.testid("padding-view").is_visible()
+    assert not explorer.testid("padding-result").is_visible()
     assert not [url for url in explorer.requests if url.endswith("/padding")]
     explorer.assert_clean()
 
@@ -236,7 +236,7 @@ def test_padding_view_explains_why_a_numbers_model_has_none(explorer: ExplorerPa
 def test_state_view_stack_and_carry_switch_show_the_api_runs(
     explorer: ExplorerPage, api: httpx.Client
 ) -> None:
-    open_view(explorer, view_url("/state", "weather-gru", WEATHER_ROWS))
+    open_teaching_page(explorer, teaching_url("/state", "weather-gru", WEATHER_ROWS))
     payload = post(api, "weather-gru", "state", {"input": WEATHER_ROWS})
     assert payload["split"] == 4
     stack = payload["stack"]
@@ -267,7 +267,7 @@ def test_state_view_stack_and_carry_switch_show_the_api_runs(
 
     before = renders(explorer)
     explorer.testid("state-carry").uncheck()
-    wait_view(explorer, before)
+    wait_teaching_page(explorer, before)
     assert box.get_attribute("data-mode") == "fresh"
     assert float(box.get_attribute("data-value")) == payload["fresh"]["prediction"]["value"]
     assert figure(explorer, "state-second-hidden")["data"][0]["z"] == units_by_steps(
@@ -278,8 +278,8 @@ def test_state_view_stack_and_carry_switch_show_the_api_runs(
 
 
 def test_state_view_explains_why_a_text_model_has_none(explorer: ExplorerPage) -> None:
-    open_view(explorer, view_url("/state", "sentiment-ko-gru", "정말 재미있어요"), state="na")
-    assert explorer.testid("view-message").get_attribute("data-reason") == "state_needs_numbers"
+    open_teaching_page(explorer, teaching_url("/state", "sentiment-ko-gru", "정말 재미있어요"), state="na")
+    assert explorer.testid("teaching-message").get_attribute("data-reason") == "state_needs_numbers"
     explorer.assert_clean()
 
 
@@ -291,20 +291,20 @@ def test_links_carry_model_and_input_from_the_explorer_through_every_view(
 ) -> None:
     explorer.open(f"?{_query('sentiment-en-lstm', EN_SENTENCE)}")
     chain = [
-        ("compare", "compare-view", "ready"),
-        ("gradient", "gradient-view", "ready"),
-        ("saturation", "saturation-view", "ready"),
-        ("padding", "padding-view", "ready"),
-        ("state", "view-message", "na"),  # a sentence: the state view says why it has none
+        ("compare", "compare-result", "ready"),
+        ("gradient", "gradient-result", "ready"),
+        ("saturation", "saturation-result", "ready"),
+        ("padding", "padding-result", "ready"),
+        ("state", "teaching-message", "na"),  # a sentence: the state view says why it has none
     ]
     for view, testid, state in chain:
         explorer.testid(f"link-{view}").click()
         explorer.page.wait_for_url(f"**/{view}?**", timeout=10_000)
-        wait_view(explorer, 0, state)
+        wait_teaching_page(explorer, 0, state)
         query = parse_qs(urlparse(explorer.page.url).query)
         assert (query["model"], query["input"]) == (["sentiment-en-lstm"], [EN_SENTENCE])
         assert explorer.testid(testid).is_visible()
-        assert explorer.testid("view-input").input_value() == EN_SENTENCE
+        assert explorer.testid("teaching-input").input_value() == EN_SENTENCE
         assert explorer.testid(f"link-{view}").get_attribute("aria-current") == "page"
     explorer.testid("link-explorer").click()
     explorer.page.wait_for_url("**/?**", timeout=10_000)
@@ -316,7 +316,7 @@ def test_links_carry_model_and_input_from_the_explorer_through_every_view(
 
 def test_views_speak_korean_and_switch_language(open_page: Any, live_server: Any) -> None:
     page = open_page(live_server.url, locale="ko-KR")
-    open_view(page, view_url("/gradient", "sentiment-ko-lstm", "정말 재미있는 영화였어요"))
+    open_teaching_page(page, teaching_url("/gradient", "sentiment-ko-lstm", "정말 재미있는 영화였어요"))
     explain = page.page.locator(".explain-text")
     assert "기울기 소실" in explain.inner_text()
     assert page.testid("link-compare").inner_text() == "셀 비교"
@@ -332,10 +332,10 @@ def test_view_asks_for_the_token_when_the_server_wants_one(
 ) -> None:
     server = start_server({"GATESCOPE_TOKEN": "classroom-secret"})
     page = open_page(server.url)
-    page.page.goto(page.origin + view_url("/compare", "sentiment-en-gru", EN_SENTENCE))
+    page.page.goto(page.origin + teaching_url("/compare", "sentiment-en-gru", EN_SENTENCE))
     page.page.wait_for_function("() => document.body.dataset.state === 'token'", timeout=20_000)
     page.testid("token-input").fill("classroom-secret")
     page.testid("token-submit").click()
-    wait_view(page, 0)
-    assert page.testid("compare-view").is_visible()
+    wait_teaching_page(page, 0)
+    assert page.testid("compare-result").is_visible()
     page.assert_clean(allow_status=(401,))

@@ -1,5 +1,5 @@
 // The teaching views' words in English and Korean. The language itself is the page's (i18n.js:
-// lang(), setLang(), onLangChange()); these strings live here, under data-view-i18n attributes,
+// lang(), setLang(), onLangChange()); these strings live here, under data-teaching-i18n attributes,
 // and fall back to the page's own strings (t from i18n.js) for shared keys.
 // The Korean follows the class notes: 장기 기억 (cell state), 단기 기억 (hidden state).
 
@@ -8,16 +8,16 @@ import { applyStatic, lang, t as pageText } from "../i18n.js";
 const TEXT = {
   en: {
     "links.label": "Views of this input:",
-    "view.explorer.title": "Explorer",
-    "view.compare.title": "Compare cells",
-    "view.gradient.title": "Vanishing gradient",
-    "view.saturation.title": "Gate saturation",
-    "view.padding.title": "Padding and masking",
-    "view.state.title": "Stacking and state",
-    "view.run": "Show",
-    "view.running": "Computing…",
-    "view.explain": "What am I looking at?",
-    "view.compare.explain":
+    "teaching.explorer.title": "Explorer",
+    "teaching.compare.title": "Compare cells",
+    "teaching.gradient.title": "Vanishing gradient",
+    "teaching.saturation.title": "Gate saturation",
+    "teaching.padding.title": "Padding and masking",
+    "teaching.state.title": "Stacking and state",
+    "teaching.run": "Show",
+    "teaching.running": "Computing…",
+    "teaching.explain": "What am I looking at?",
+    "teaching.compare.explain":
       "<p>The same input goes through the sibling models trained on the same task and data: an <b>LSTM</b>, a <b>GRU</b> " +
       "and, for English sentiment, a plain <b>RNN</b>. " +
       "The plain RNN has no gates: h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + W<sub>hh</sub> h<sub>t−1</sub> + b). " +
@@ -26,7 +26,7 @@ const TEXT = {
       "<p>So a GRU layer has <b>3/4</b> of the parameters of an LSTM layer of the same size, and a plain RNN 1/4: " +
       "the table below answers the class question “does a GRU have fewer parameters?” with this model's numbers. " +
       "The lines show each model's prediction after every step; the big marker is the step that moved it most.</p>",
-    "view.gradient.explain":
+    "teaching.gradient.explain":
       "<p>How much does the final hidden state h<sub>T</sub> still depend on the input at step t? " +
       "The left chart shows the size of the gradient ‖∂h<sub>T</sub>/∂x<sub>t</sub>‖ at every step, on a log scale. " +
       "Going back one step multiplies the gradient by one more matrix; in a plain RNN these products usually shrink fast, " +
@@ -34,19 +34,19 @@ const TEXT = {
       "<p>The right chart shows what the gates keep: the product of the forget gates f (LSTM) or of PyTorch's update gate z (GRU) " +
       "from step t+1 to the end, averaged over units. Near 1, the cell carries step t's information to the end unchanged. " +
       "(PyTorch's z is the notes' 1 − z: a z near 1 keeps the old state.)</p>",
-    "view.saturation.explain":
+    "teaching.saturation.explain":
       "<p>Every point is one unit of one gate (Karpathy, Johnson and Fei-Fei, 2015). " +
       "x: the fraction of steps the gate is below 0.1, nearly shut. y: the fraction above 0.9, wide open.</p>" +
       "<p>Top left: gates that stay open (a forget gate there keeps its long-term memory). Bottom right: gates that stay shut. " +
       "Near the line x + y = 1: gates that switch hard between the two. Near the origin: gates that work in between. " +
       "With a short input the fractions come in steps of 1/T. Click a point to follow that unit in the explorer.</p>",
-    "view.padding.explain":
+    "teaching.padding.explain":
       "<p>Keras's <code>pad_sequences</code> fills short sentences with index 0 up to maxlen, in front by default (<code>padding='pre'</code>). " +
       "The network reads pad steps like words unless they are masked (<code>Embedding(mask_zero=True)</code>).</p>" +
       "<p><b>pre</b>: the pads come first, the state settles during them, and the words come right before the prediction. " +
       "<b>post</b>: the network keeps reading pads after the last word, and the state can drift away from what the words said. " +
       "<b>masked</b>: only the real tokens are read. Compare the three predictions, and how much the gates move on pad steps.</p>",
-    "view.state.explain":
+    "teaching.state.explain":
       "<p><code>return_sequences=True</code>: layer 1 hands its h at <b>every</b> step to layer 2, so layer 1's whole output matrix is layer 2's input. " +
       "Only the top layer's last h goes into the Dense head (<code>return_sequences=False</code>).</p>" +
       "<p><code>stateful=True</code>: the next input starts from the previous input's final state instead of zeros. " +
@@ -132,16 +132,16 @@ const TEXT = {
   },
   ko: {
     "links.label": "이 입력으로 보기:",
-    "view.explorer.title": "탐색기",
-    "view.compare.title": "셀 비교",
-    "view.gradient.title": "기울기 소실",
-    "view.saturation.title": "게이트 포화",
-    "view.padding.title": "패딩과 마스킹",
-    "view.state.title": "층 쌓기와 상태",
-    "view.run": "보기",
-    "view.running": "계산 중…",
-    "view.explain": "무엇을 보고 있나요?",
-    "view.compare.explain":
+    "teaching.explorer.title": "탐색기",
+    "teaching.compare.title": "셀 비교",
+    "teaching.gradient.title": "기울기 소실",
+    "teaching.saturation.title": "게이트 포화",
+    "teaching.padding.title": "패딩과 마스킹",
+    "teaching.state.title": "층 쌓기와 상태",
+    "teaching.run": "보기",
+    "teaching.running": "계산 중…",
+    "teaching.explain": "무엇을 보고 있나요?",
+    "teaching.compare.explain":
       "<p>같은 입력을 같은 과제와 데이터로 학습한 짝 모델들에 넣어 봅니다: <b>LSTM</b>, <b>GRU</b>, " +
       "그리고 영어 감성 분류에는 <b>SimpleRNN</b>도 있습니다. " +
       "SimpleRNN에는 게이트가 없습니다: h<sub>t</sub> = tanh(W<sub>ih</sub> x<sub>t</sub> + W<sub>hh</sub> h<sub>t−1</sub> + b). " +
@@ -150,7 +150,7 @@ const TEXT = {
       "<p>그래서 크기가 같으면 GRU 층의 파라미터는 LSTM 층의 <b>3/4</b>, SimpleRNN은 1/4입니다. " +
       "아래 표가 수업 질문 “GRU가 LSTM보다 학습할 파라미터가 적을까?”에 이 모델의 숫자로 답합니다. " +
       "선은 스텝마다 각 모델이 내놓는 예측이고, 큰 표시는 예측을 가장 크게 움직인 스텝입니다.</p>",
-    "view.gradient.explain":
+    "teaching.gradient.explain":
       "<p>마지막 은닉 상태 h<sub>T</sub>는 스텝 t의 입력에 아직 얼마나 영향을 받을까요? " +
       "왼쪽 그래프는 스텝마다 기울기의 크기 ‖∂h<sub>T</sub>/∂x<sub>t</sub>‖를 로그 눈금으로 보여 줍니다. " +
       "한 스텝 거슬러 갈 때마다 행렬이 하나씩 더 곱해지는데, SimpleRNN에서는 이 곱이 빠르게 작아져서 " +
@@ -158,19 +158,19 @@ const TEXT = {
       "<p>오른쪽 그래프는 게이트가 지키는 양입니다: 스텝 t+1부터 끝까지 forget 게이트 f(LSTM) 또는 PyTorch의 update 게이트 z(GRU)를 " +
       "곱한 값을 유닛에 대해 평균했습니다. 1에 가까우면 스텝 t의 정보가 끝까지 그대로 전달됩니다. " +
       "(PyTorch의 z는 노트의 1 − z입니다. z가 1에 가까우면 과거 기억을 유지합니다.)</p>",
-    "view.saturation.explain":
+    "teaching.saturation.explain":
       "<p>점 하나가 한 게이트의 유닛 하나입니다 (Karpathy, Johnson, Fei-Fei, 2015). " +
       "x: 게이트 값이 0.1보다 작은(거의 닫힌) 스텝의 비율, y: 0.9보다 큰(활짝 열린) 스텝의 비율.</p>" +
       "<p>왼쪽 위: 늘 열려 있는 게이트(여기 있는 forget 게이트는 장기 기억을 유지합니다). 오른쪽 아래: 늘 닫혀 있는 게이트. " +
       "x + y = 1 선 근처: 두 상태를 오가는 게이트. 원점 근처: 중간 값으로 일하는 게이트. " +
       "입력이 짧으면 비율이 1/T 단위로만 나옵니다. 점을 누르면 탐색기에서 그 유닛을 따라갑니다.</p>",
-    "view.padding.explain":
+    "teaching.padding.explain":
       "<p>Keras의 <code>pad_sequences</code>는 짧은 문장을 maxlen까지 0으로 채웁니다. 기본값은 앞쪽 채우기(<code>padding='pre'</code>)입니다. " +
       "마스킹(<code>Embedding(mask_zero=True)</code>)을 하지 않으면 신경망은 패딩 스텝도 단어처럼 읽습니다.</p>" +
       "<p><b>pre</b>: 패딩이 먼저 오고 그동안 상태가 안정된 뒤, 예측 직전에 단어를 읽습니다. " +
       "<b>post</b>: 마지막 단어 뒤에도 패딩을 계속 읽으므로 상태가 단어의 내용에서 멀어질 수 있습니다. " +
       "<b>masked</b>: 실제 토큰만 읽습니다. 세 예측과, 패딩 스텝에서 게이트가 얼마나 움직이는지 비교해 보세요.</p>",
-    "view.state.explain":
+    "teaching.state.explain":
       "<p><code>return_sequences=True</code>: 1층은 <b>모든</b> 스텝의 h를 2층에 넘깁니다. 1층의 출력 행렬 전체가 2층의 입력입니다. " +
       "Dense 층에는 맨 위층의 마지막 h만 들어갑니다(<code>return_sequences=False</code>).</p>" +
       "<p><code>stateful=True</code>: 다음 입력을 0이 아니라 이전 입력의 마지막 상태에서 시작합니다. " +
@@ -268,13 +268,13 @@ export function has(key) {
   return key in TEXT.en;
 }
 
-/** Fill [data-view-i18n] (text) and [data-view-i18n-html] (this module's own markup). */
-export function applyViewText(root = document) {
+/** Fill [data-teaching-i18n] (text) and [data-teaching-i18n-html] (this module's own markup). */
+export function applyTeachingText(root = document) {
   applyStatic(root);
-  root.querySelectorAll("[data-view-i18n]").forEach((element) => {
-    element.textContent = t(element.dataset.viewI18n);
+  root.querySelectorAll("[data-teaching-i18n]").forEach((element) => {
+    element.textContent = t(element.dataset.teachingI18n);
   });
-  root.querySelectorAll("[data-view-i18n-html]").forEach((element) => {
-    element.innerHTML = t(element.dataset.viewI18nHtml); // our own static strings only
+  root.querySelectorAll("[data-teaching-i18n-html]").forEach((element) => {
+    element.innerHTML = t(element.dataset.teachingI18nHtml); // our own static strings only
   });
 }
