@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,7 +12,13 @@ from torch import Tensor
 
 from app.preprocessing import Tokenizer, tokenizer_from_config
 from app.recurrent import Trace, parse_parameter_name, trace_chain
-from app.zoo.errors import InputError
+from app.zoo.inputs import (
+    check_steps,
+    check_text,
+    no_known_words,
+    no_words,
+    too_large_after_scaling,
+)
 from app.zoo.network import GateNet
 from app.zoo.spec import ModelConfig, NumbersPreprocessing, TextPreprocessing
 
@@ -115,16 +120,12 @@ class LoadedModel:
         return self._prepare_numbers(raw, spec, field_name, max_steps)
 
     def _prepare_text(self, raw: Any, spec: TextPreprocessing, field_name: str) -> PreparedInput:
-        if not isinstance(raw, str):
-            raise InputError(field_name, f"must be a sentence (a string) for model {self.id}")
-        if not raw.strip():
-            raise InputError(field_name, "is empty: type a sentence")
-        words = self.tokenizer.tokenize(raw)
+        words = self.tokenizer.tokenize(check_text(raw, field_name))
         if not words:
-            raise InputError(field_name, f"has no words once punctuation is removed: {raw!r}")
+            raise no_words(field_name)
         pairs = [pair for pair in map(self._token, words) if pair is not None]
         if not pairs:
-            raise InputError(field_name, "has no word the model knows and no OOV token to stand in")
+            raise no_known_words(field_name)
         pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
         if not spec.mask_padding:
             padding: list[tuple[str, int, TokenKind]] = [(PAD_TOKEN, 0, "pad")] * (
@@ -152,15 +153,12 @@ class LoadedModel:
     def _prepare_numbers(
         self, raw: Any, spec: NumbersPreprocessing, field_name: str, max_steps: int | None
     ) -> PreparedInput:
-        rows = _numeric_rows(raw, len(spec.features), field_name, max_steps)
+        rows = check_steps(raw, field_name, len(spec.features), max_steps)
         scaled = [self._scale(row) for row in rows]
         features = torch.tensor([scaled], dtype=self._dtype)
         if not bool(torch.isfinite(features).all()):
             step, column = (int(i) for i in (~torch.isfinite(features[0])).nonzero()[0])
-            raise InputError(
-                f"{field_name}[{step}][{column}]",
-                f"is too large for the model once scaled: {rows[step][column]!r}",
-            )
+            raise too_large_after_scaling(rows[step][column], f"{field_name}[{step}][{column}]")
         return PreparedInput(features=features, values=rows, scaled=scaled)
 
     @property
@@ -341,36 +339,3 @@ def _fit_length(pairs: list[Any], maxlen: int, truncating: str) -> list[Any]:
         return pairs
     return pairs[-maxlen:] if truncating == "pre" else pairs[:maxlen]
 
-
-def _numeric_rows(
-    raw: Any, width: int, field_name: str, max_steps: int | None
-) -> list[list[float]]:
-    """Validate a list of steps (each a list of `width` numbers; flat when width is 1)."""
-    if not isinstance(raw, list):
-        raise InputError(field_name, f"must be a list of steps, each a list of {width} numbers")
-    if not raw:
-        raise InputError(field_name, "has no steps")
-    if max_steps is not None and len(raw) > max_steps:
-        raise InputError(field_name, f"has {len(raw)} steps; the limit is {max_steps}")
-    rows: list[list[float]] = []
-    for step, item in enumerate(raw):
-        row = [item] if width == 1 and not isinstance(item, list) else item
-        if not isinstance(row, list):
-            raise InputError(f"{field_name}[{step}]", f"must be a list of {width} numbers")
-        if len(row) != width:
-            raise InputError(
-                f"{field_name}[{step}]", f"has {len(row)} values; the model reads {width} per step"
-            )
-        rows.append(
-            [_finite(value, f"{field_name}[{step}][{column}]") for column, value in enumerate(row)]
-        )
-    return rows
-
-
-def _finite(value: Any, field_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(field_name, f"must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InputError(field_name, f"must be a finite number, got {value!r}")
-    return number
