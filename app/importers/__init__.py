@@ -18,6 +18,7 @@ from app.importers.assemble import Options, checked_network, model_card, model_c
 from app.importers.errors import ModelImportError, too_large
 from app.importers.hdf5 import is_hdf5
 from app.importers.limits import ImportLimits
+from app.importers.names import split_names
 from app.importers.parts import Converted
 from app.importers.storage import (
     check_free,
@@ -38,6 +39,7 @@ __all__ = [
     "delete_model",
     "import_model_bytes",
     "import_model_file",
+    "split_names",
     "uploads_dir",
 ]
 
@@ -45,6 +47,7 @@ Reader = Callable[[bytes, str, "dict[str, Any] | None", ImportLimits], Converted
 SUPPORTED_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pt", ".pth", ".bin", ".zip")
 MAX_COMPANION_BYTES = 50_000_000
 MAX_ID_ATTEMPTS = 3
+MAX_NAME_CHARS = 100  # one feature or class name
 
 
 def import_model_file(
@@ -57,12 +60,14 @@ def import_model_file(
     maxlen: int | None = None,
     padding: str | None = None,
     features: list[str] | None = None,
+    labels: list[str] | None = None,
     data_dir: Path,
     reserved_ids: Collection[str] = (),
     limits: ImportLimits | None = None,
 ) -> LoadedModel:
     """Import the model file at ``path`` (with optional companion files) into ``data_dir``.
 
+    ``labels`` name a classifier's classes in output order (default "class 0", "class 1", ...).
     Raises ModelImportError naming the field at fault. ``reserved_ids`` are ids that may not
     be taken (the shipped models'); ``limits`` default to ImportLimits() (no model-size caps).
     """
@@ -79,6 +84,7 @@ def import_model_file(
         maxlen=maxlen,
         padding=padding,
         features=features,
+        labels=labels,
         data_dir=data_dir,
         reserved_ids=reserved_ids,
         limits=limits,
@@ -96,6 +102,7 @@ def import_model_bytes(
     maxlen: int | None = None,
     padding: str | None = None,
     features: list[str] | None = None,
+    labels: list[str] | None = None,
     data_dir: Path,
     reserved_ids: Collection[str] = (),
     limits: ImportLimits | None = None,
@@ -112,7 +119,8 @@ def import_model_bytes(
         title=title,
         maxlen=_check_maxlen(maxlen),
         padding=_check_padding(padding),
-        features=_check_features(features),
+        features=_check_names(features, "features"),
+        labels=_check_names(labels, "labels"),
         tokenizer=_tokenizer_document(tokenizer) if tokenizer is not None else None,
         companion=_json_object(config, "config") if config is not None else None,
     )
@@ -226,14 +234,16 @@ def _check_padding(padding: str | None) -> str | None:
     return padding
 
 
-def _check_features(features: list[str] | None) -> list[str] | None:
-    if features is None:
+def _check_names(names: list[str] | None, field: str) -> list[str] | None:
+    """Feature or class names: each non-empty, short, and different from the others."""
+    if names is None:
         return None
-    cleaned = [name.strip() for name in features]
-    if not cleaned or any(not name or len(name) > 100 for name in cleaned):
+    cleaned = [name.strip() for name in names]
+    if not cleaned or any(not name or len(name) > MAX_NAME_CHARS for name in cleaned):
         raise ModelImportError(
-            "features", "must be one or more names of at most 100 characters, none empty."
+            field, f"must be one or more names of at most {MAX_NAME_CHARS} characters, none empty."
         )
     if len(set(cleaned)) != len(cleaned):
-        raise ModelImportError("features", f"names a feature twice: {cleaned}.")
+        twice = sorted({name for name in cleaned if cleaned.count(name) > 1})
+        raise ModelImportError(field, f"names {', '.join(map(repr, twice))} more than once.")
     return cleaned

@@ -1,7 +1,8 @@
 """From a converted file plus its companions (tokenizer, settings) to a checked, working model.
 
 Priority of settings: the upload's form fields, then the companion config.json, then what the
-model file itself fixes (input length, feature count), then defaults (Keras's "pre" padding).
+model file itself fixes (input length, feature count), then defaults (Keras's "pre" padding,
+"class 0".."class N-1" for a classifier's labels).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Options:
     maxlen: int | None = None
     padding: str | None = None
     features: list[str] | None = None
+    labels: list[str] | None = None
     tokenizer: dict[str, Any] | None = None
     companion: dict[str, Any] | None = None
 
@@ -50,6 +52,7 @@ def model_config(converted: Converted, options: Options, model_id: str) -> Model
         document = _complete_config(converted, options)
     else:
         document = _keras_config(converted, options)
+    _set_labels(document, options)
     document["id"] = model_id
     if options.title is not None:
         document["title"] = options.title
@@ -143,7 +146,7 @@ def _text_preprocessing(
 def _numbers_preprocessing(
     converted: Converted, options: Options, given: dict[str, Any]
 ) -> dict[str, Any]:
-    width = int(converted.config["recurrent"]["input_size"])
+    width = int(converted.config["blocks"][0]["input_size"])
     features = options.features or given.get("features") or [f"x{i + 1}" for i in range(width)]
     if isinstance(features, list) and len(features) != width:
         raise ModelImportError(
@@ -218,6 +221,44 @@ def _set(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
+# -- labels ---------------------------------------------------------------------------------------
+
+
+def _set_labels(document: dict[str, Any], options: Options) -> None:
+    """The form's labels win; a classifier without any is given "class 0".."class N-1"."""
+    if options.labels is not None:
+        document["labels"] = options.labels
+    classes = _class_count(document)
+    labels = document.get("labels")
+    if labels is None:
+        if document.get("task") == "classification" and classes is not None:
+            document["labels"] = [f"class {index}" for index in range(classes)]
+        return
+    field = "labels" if options.labels is not None else "config"
+    if document.get("task") == "regression":
+        raise ModelImportError(
+            field,
+            "gives labels, but this model predicts a value (regression): it has no classes to "
+            "name.",
+        )
+    if classes is not None and isinstance(labels, list) and len(labels) != classes:
+        raise ModelImportError(
+            field,
+            f"gives {len(labels)} labels but the model's head has {classes} classes; give "
+            f"{classes} names, one per class in output order.",
+        )
+
+
+def _class_count(document: dict[str, Any]) -> int | None:
+    """How many names the labels must hold: 2 for sentiment, else the head's last width."""
+    if document.get("task") == "sentiment":
+        return 2
+    head = document.get("head")
+    last = head[-1] if isinstance(head, list) and head else None
+    width = last.get("out_features") if isinstance(last, dict) else None
+    return width if isinstance(width, int) else None
+
+
 # -- checks ---------------------------------------------------------------------------------------
 
 
@@ -234,6 +275,7 @@ def _field_of(location: list[str], options: Options) -> str:
     last = location[-1] if location else ""
     fields = {"id": "id", "title": "title", "maxlen": "maxlen", "seq_length": "maxlen"}
     fields |= {"padding": "padding", "features": "features", "tokenizer": "tokenizer"}
+    fields |= {"labels": "labels"} if options.labels is not None else {}
     if last in fields:
         return fields[last]
     if location[:1] == ["title"]:
@@ -242,17 +284,17 @@ def _field_of(location: list[str], options: Options) -> str:
 
 
 def _check_limits(config: ModelConfig, limits: ImportLimits) -> None:
-    spec = config.recurrent
+    widest = max(config.blocks, key=lambda block: block.hidden_size)
     checks = [
-        (spec.hidden_size, limits.max_hidden_size, "units", "GATESCOPE_MAX_HIDDEN_SIZE"),
-        (spec.num_layers, limits.max_layers, "stacked layers", "GATESCOPE_MAX_LAYERS"),
+        (widest.hidden_size, limits.max_hidden_size, f"units in a {widest.cell.upper()}"),
+        (config.num_layers, limits.max_layers, "recurrent layers in all"),
     ]
-    for value, limit, what, setting in checks:
+    settings = ("GATESCOPE_MAX_HIDDEN_SIZE", "GATESCOPE_MAX_LAYERS")
+    for (value, limit, what), setting in zip(checks, settings, strict=True):
         if limit is not None and value > limit:
             raise ModelImportError(
                 "file",
-                f"has {value} {what} in its {spec.cell.upper()}; this server traces at most "
-                f"{limit} ({setting}).",
+                f"has {value} {what}; this server traces at most {limit} ({setting}).",
             )
 
 
@@ -285,7 +327,7 @@ def _probe(model: LoadedModel) -> None:
         words = sorted(model.tokenizer.word_index, key=model.tokenizer.word_index.__getitem__)
         probe = " ".join(words[:3]) or "a"
     else:
-        width = model.config.recurrent.input_size
+        width = model.config.blocks[0].input_size
         probe = [[0.5] * width for _ in range(3)]
     try:
         with torch.no_grad():

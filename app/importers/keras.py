@@ -1,5 +1,8 @@
 """Keras models (.keras zips and legacy .h5 files) as GateNet specs and weights, without Keras.
 
+Recurrent layers become blocks (keras_plan.group_blocks): block ``b``'s layer ``k`` is stored as
+``blocks.<b>.weight_ih_l<k>`` and so on, PyTorch's own names.
+
 Weight layouts, Keras -> PyTorch (Keras kernels are (inputs, units * gates): transposed here):
 
 - SimpleRNN: kernel, recurrent_kernel, bias -> weight_ih, weight_hh, bias_ih (bias_hh = 0).
@@ -7,10 +10,13 @@ Weight layouts, Keras -> PyTorch (Keras kernels are (inputs, units * gates): tra
 - GRU (reset_after=True): Keras blocks z, r, h become PyTorch's r, z, n; the bias is (2, 3 * units),
   row 0 the input bias, row 1 the recurrent bias (which sits inside r * (W_hn h + b_hn), exactly
   where PyTorch puts b_hn). Keras's z multiplies h_{t-1}, as PyTorch's z does.
+- GRU (reset_after=False): the same blocks, for GRUResetBefore (n = tanh(W_in x + b_in +
+  W_hn (r * h))); its one bias (3 * units) -> bias_ih, bias_hh = 0.
 - Bidirectional: the forward layer is ``_l{k}``, the backward layer ``_l{k}_reverse``, outputs
   concatenated forward first (merge_mode="concat").
 - Dense: kernel (in, out) -> weight (out, in). A final Dense(2, softmax) becomes Dense(1, sigmoid)
-  on the difference of its two rows: softmax([a, b])[1] = sigmoid(b - a), exactly.
+  on the difference of its two rows: softmax([a, b])[1] = sigmoid(b - a), exactly. A final
+  Dense(N, softmax) with N >= 3 is a classification head.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from app.importers.keras_layers import (
 from app.importers.keras_plan import CELLS, DenseLayer, Plan, RecurrentLayer, plan_model
 from app.importers.limits import ByteBudget, ImportLimits
 from app.importers.parts import Converted
+from app.limits import MAX_CLASSES
+from app.recurrent import parameter_name
+from app.recurrent.names import Matrix, ParameterKind
 
 CONFIG_MEMBER = "config.json"
 WEIGHTS_MEMBER = "model.weights.h5"
@@ -113,12 +122,14 @@ def convert(plan: Plan, weights: WeightSource, source: str, filename: str) -> Co
         input_size = table.shape[1]
     layer_input = input_size or _first_input_size(plan, weights)
     _check_feature_count(plan.model, layer_input)
-    recurrent_input = layer_input
-    for index, item in enumerate(plan.recurrent):
-        state.update(_recurrent_state(item, weights.arrays(item.layer), index, layer_input))
-        layer_input = item.units * (2 if item.bidirectional else 1)
+    config["blocks"] = []
+    for number, block in enumerate(plan.blocks):
+        config["blocks"].append(_block_spec(block, layer_input))
+        for index, item in enumerate(block):
+            arrays = weights.arrays(item.layer)
+            state.update(_recurrent_state(item, arrays, f"blocks.{number}.", index, layer_input))
+            layer_input = item.output_width
     head, notes = _head(plan.dense, weights, layer_input, state)
-    config["recurrent"] = _recurrent_spec(plan.recurrent, recurrent_input)
     config["head"] = head
     config["task"] = _task(plan, head, layer_input)
     return Converted(
@@ -249,48 +260,55 @@ def _check_feature_count(model: KerasModel, input_size: int) -> None:
 
 
 def _recurrent_state(
-    item: RecurrentLayer, arrays: list[np.ndarray], index: int, input_size: int
+    item: RecurrentLayer, arrays: list[np.ndarray], prefix: str, index: int, input_size: int
 ) -> dict[str, Tensor]:
-    """PyTorch's tensors for one Keras recurrent layer (both directions when Bidirectional)."""
+    """PyTorch's tensors for one Keras recurrent layer (both directions when Bidirectional),
+    as layer ``index`` of the block whose names start with ``prefix``."""
     per_direction = 3 if item.bias else 2
-    suffixes = ("", "_reverse") if item.bidirectional else ("",)
-    if len(arrays) != per_direction * len(suffixes):
+    directions = (False, True) if item.bidirectional else (False,)
+    if len(arrays) != per_direction * len(directions):
         raise ModelImportError(
             "file",
             f"has {len(arrays)} weight arrays for {item.layer.label}; expected "
-            f"{per_direction * len(suffixes)}.",
+            f"{per_direction * len(directions)}.",
         )
     state: dict[str, Tensor] = {}
-    for number, suffix in enumerate(suffixes):
+    for number, reverse in enumerate(directions):
         own = arrays[number * per_direction : (number + 1) * per_direction]
-        state.update(_cell_state(item, own, f"_l{index}{suffix}", input_size))
+        tensors = _cell_state(item, own, input_size)
+        state.update(
+            {
+                prefix + parameter_name(kind, matrix, index, reverse): tensor
+                for (kind, matrix), tensor in tensors.items()
+            }
+        )
     return state
 
 
 def _cell_state(
-    item: RecurrentLayer, arrays: Sequence[np.ndarray], suffix: str, input_size: int
-) -> dict[str, Tensor]:
+    item: RecurrentLayer, arrays: Sequence[np.ndarray], input_size: int
+) -> dict[tuple[ParameterKind, Matrix], Tensor]:
+    """One direction's tensors, keyed by (kind, matrix): ("weight", "ih") is weight_ih."""
     blocks = GATE_BLOCKS[item.cell]
     width = blocks * item.units
     kernel = _checked(arrays[0], (input_size, width), item, "kernel")
     recurrent = _checked(arrays[1], (item.units, width), item, "recurrent_kernel")
-    state = {
-        f"recurrent.weight_ih{suffix}": _pytorch_blocks(item.cell, kernel.T),
-        f"recurrent.weight_hh{suffix}": _pytorch_blocks(item.cell, recurrent.T),
+    state: dict[tuple[ParameterKind, Matrix], Tensor] = {
+        ("weight", "ih"): _pytorch_blocks(item.cell, kernel.T),
+        ("weight", "hh"): _pytorch_blocks(item.cell, recurrent.T),
     }
     if item.bias:
-        bias_ih, bias_hh = _biases(item, arrays[2], width)
-        state[f"recurrent.bias_ih{suffix}"] = bias_ih
-        state[f"recurrent.bias_hh{suffix}"] = bias_hh
+        state["bias", "ih"], state["bias", "hh"] = _biases(item, arrays[2], width)
     return state
 
 
 def _biases(item: RecurrentLayer, bias: np.ndarray, width: int) -> tuple[Tensor, Tensor]:
-    """(bias_ih, bias_hh): GRU keeps two rows (input, recurrent); the others have one bias."""
-    if item.cell == "gru":
+    """(bias_ih, bias_hh): a reset_after GRU keeps two rows (input, recurrent); the others,
+    reset_after=False GRUs included, have one bias, which is the input bias."""
+    if item.cell == "gru" and item.reset_after:
         both = _checked(bias, (2, width), item, "bias")
         return _pytorch_blocks("gru", both[0]), _pytorch_blocks("gru", both[1])
-    single = _checked(bias, (width,), item, "bias")
+    single = _pytorch_blocks(item.cell, _checked(bias, (width,), item, "bias"))
     return single, torch.zeros_like(single)
 
 
@@ -311,18 +329,21 @@ def _checked(array: np.ndarray, shape: tuple[int, ...], item: RecurrentLayer, wh
     return torch.from_numpy(array.copy())
 
 
-def _recurrent_spec(layers: list[RecurrentLayer], input_size: int) -> dict[str, Any]:
-    top = layers[-1]
+def _block_spec(layers: list[RecurrentLayer], input_size: int) -> dict[str, Any]:
+    """The RecurrentSpec of one block: layers alike, the first reading ``input_size``."""
+    first = layers[0]
     spec: dict[str, Any] = {
-        "cell": top.cell,
+        "cell": first.cell,
         "input_size": input_size,
-        "hidden_size": top.units,
+        "hidden_size": first.units,
         "num_layers": len(layers),
-        "bidirectional": top.bidirectional,
-        "bias": top.bias,
+        "bidirectional": first.bidirectional,
+        "bias": first.bias,
     }
-    if top.cell == "rnn":
-        spec["nonlinearity"] = top.nonlinearity
+    if first.cell == "rnn":
+        spec["nonlinearity"] = first.nonlinearity
+    if first.cell == "gru":
+        spec["reset_after"] = first.reset_after
     return spec
 
 
@@ -383,28 +404,41 @@ def _softmax_pair_as_sigmoid(weight: Tensor, bias: Tensor | None) -> tuple[Tenso
 
 
 def _task(plan: Plan, head: list[dict[str, Any]], top_width: int) -> str:
-    """Text models are sentiment classifiers (one probability); numeric ones predict a value."""
+    """The head's task: one probability (sentiment), one of N classes (classification), or,
+    for numeric models, one value (regression)."""
     last = head[-1] if head else None
+    if last is not None and last["activation"] == "softmax":
+        return _softmax_task(plan, last, top_width)
     if plan.embedding is not None:
         if last is None or last["out_features"] != 1 or last["activation"] != "sigmoid":
-            ending = _ending(plan, last, top_width)
             raise ModelImportError(
                 "file",
-                f"is a text model that ends in {ending}; gatescope shows a text model's "
-                "prediction as one probability, so it must end in Dense(1, activation='sigmoid') "
-                "or Dense(2, activation='softmax').",
+                f"is a text model that ends in {_ending(plan, last, top_width)}; gatescope reads "
+                "a text model's output as one probability (Dense(1, activation='sigmoid')) or as "
+                "classes (Dense(N, activation='softmax')).",
             )
-        return "sentiment"
-    if last is not None and plan.dense[-1].units == 2 and plan.dense[-1].activation == "softmax":
         return "sentiment"
     if (last["out_features"] if last else top_width) != 1:
         raise ModelImportError(
             "file",
             f"is a numeric model that ends in {_ending(plan, last, top_width)}; gatescope "
-            "predicts one value (Dense(1), as in the class's regressor) or one probability "
-            "(Dense(2, activation='softmax')).",
+            "predicts one value (Dense(1), as in the class's regressor), one probability "
+            "(Dense(1, activation='sigmoid')) or classes (Dense(N, activation='softmax')).",
         )
     return "regression"
+
+
+def _softmax_task(plan: Plan, last: dict[str, Any], top_width: int) -> str:
+    """A final softmax: two classes were made one sigmoid probability, more are classes."""
+    if last["out_features"] == 1 and plan.dense[-1].units == 2:
+        return "sentiment"
+    if not 2 <= last["out_features"] <= MAX_CLASSES:
+        raise ModelImportError(
+            "file",
+            f"ends in {_ending(plan, last, top_width)}; gatescope reads a softmax head as 2 to "
+            f"{MAX_CLASSES} classes.",
+        )
+    return "classification"
 
 
 def _ending(plan: Plan, last: dict[str, Any] | None, top_width: int) -> str:

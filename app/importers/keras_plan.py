@@ -2,8 +2,10 @@
 
 A Keras model is accepted when it reads as ``[Input] -> [Embedding] -> recurrent layers ->
 Dense layers`` (Dropout and SpatialDropout1D skipped, as at inference) and PyTorch's
-nn.RNN/nn.LSTM/nn.GRU computes exactly what its recurrent layers compute. Everything else is
-refused with a message that names the layer and the option.
+nn.RNN/nn.LSTM/nn.GRU (or gatescope's GRUResetBefore, for ``reset_after=False``) computes exactly
+what its recurrent layers compute. Consecutive recurrent layers that share cell, units, direction
+and options become one block (one module with ``num_layers``); any change starts the next block.
+Everything else is refused with a message that names the layer and the option.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Literal
 
 from app.importers.errors import ModelImportError
 from app.importers.keras_layers import KerasLayer, KerasModel, layer_of
+from app.limits import MAX_BLOCKS, MAX_LAYERS
 
 CELLS: dict[str, Literal["rnn", "lstm", "gru"]] = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 SKIPPED = frozenset({"InputLayer", "Dropout", "SpatialDropout1D"})
@@ -32,20 +35,23 @@ class RecurrentLayer:
     nonlinearity: Literal["tanh", "relu"]
     return_sequences: bool
     stateful: bool
+    reset_after: bool = True  # GRU only: False is the Keras 1 / TF1 GRU
 
     @property
-    def shape_key(self) -> tuple[str, int, bool, bool, str]:
+    def shape_key(self) -> tuple[str, int, bool, bool, str, bool]:
         """What one nn module needs all its layers to share."""
-        return (self.cell, self.units, self.bidirectional, self.bias, self.nonlinearity)
+        return (
+            self.cell,
+            self.units,
+            self.bidirectional,
+            self.bias,
+            self.nonlinearity,
+            self.reset_after,
+        )
 
-    def describe(self) -> str:
-        direction = "Bidirectional " if self.bidirectional else ""
-        options = [f"{self.units} units"]
-        if not self.bias:
-            options.append("use_bias=False")
-        if self.cell == "rnn":
-            options.append(f"activation={self.nonlinearity}")
-        return f"{direction}{self.layer.label} ({', '.join(options)})"
+    @property
+    def output_width(self) -> int:
+        return self.units * (2 if self.bidirectional else 1)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Plan:
     recurrent: list[RecurrentLayer]
     dense: list[DenseLayer]
     notes: list[str]
+
+    @property
+    def blocks(self) -> list[list[RecurrentLayer]]:
+        """The recurrent layers grouped into blocks, as ``group_blocks`` groups them."""
+        return group_blocks(self.recurrent)
 
     @property
     def mask_zero(self) -> bool:
@@ -87,6 +98,7 @@ def plan_model(model: KerasModel) -> Plan:
     if problems:
         raise ModelImportError("file", " ".join(problems), problems=problems)
     _check_stack(recurrent, dense)
+    _check_block_count(recurrent)
     notes = [
         f"{item.layer.label} was stateful in Keras; gatescope starts every input from a zero "
         "state, as after model.reset_states()."
@@ -94,6 +106,19 @@ def plan_model(model: KerasModel) -> Plan:
         if item.stateful
     ]
     return Plan(model, embedding, recurrent, dense, notes)
+
+
+def group_blocks(layers: list[RecurrentLayer]) -> list[list[RecurrentLayer]]:
+    """Runs of consecutive layers alike in cell, units, direction and options: one block each
+    (a run longer than MAX_LAYERS continues in the next block, which computes the same)."""
+    blocks: list[list[RecurrentLayer]] = []
+    for item in layers:
+        current = blocks[-1] if blocks else []
+        if current and current[-1].shape_key == item.shape_key and len(current) < MAX_LAYERS:
+            blocks[-1].append(item)
+        else:
+            blocks.append([item])
+    return blocks
 
 
 def activation_name(value: Any) -> str:
@@ -185,6 +210,7 @@ def _recurrent(layer: KerasLayer, problems: list[str]) -> RecurrentLayer:
         nonlinearity=nonlinearity,
         return_sequences=bool(inner.option("return_sequences", False)),
         stateful=bool(inner.option("stateful", False)),
+        reset_after=cell != "gru" or bool(inner.option("reset_after", True)),
     )
 
 
@@ -213,13 +239,6 @@ def _check_activations(
 def _check_cell_options(
     layer: KerasLayer, inner: KerasLayer, cell: str, bidirectional: bool, problems: list[str]
 ) -> None:
-    if cell == "gru" and not inner.option("reset_after", True):
-        problems.append(
-            f"{layer.label} uses reset_after=False (the reset gate applied before the recurrent "
-            "matrix product, the Keras 1 / TF1 GRU); PyTorch's nn.GRU applies it after the "
-            "product, so gatescope cannot trace it exactly: retrain with reset_after=True, "
-            "Keras's default."
-        )
     if inner.option("go_backwards", False) and not bidirectional:
         problems.append(
             f"{layer.label} uses go_backwards=True; gatescope reads sequences forwards (or both "
@@ -278,7 +297,7 @@ def _dense(layer: KerasLayer, problems: list[str]) -> DenseLayer:
 
 
 def _check_stack(recurrent: list[RecurrentLayer], dense: list[DenseLayer]) -> None:
-    """The recurrent layers must be one PyTorch module that ends in its final state."""
+    """Each recurrent layer feeds the next its whole sequence; the last ends in its final state."""
     for item in recurrent[:-1]:
         if not item.return_sequences:
             raise ModelImportError(
@@ -298,14 +317,17 @@ def _check_stack(recurrent: list[RecurrentLayer], dense: list[DenseLayer]) -> No
             f"{after}; gatescope's models read the final state (return_sequences=False on the "
             "last recurrent layer), as the class's models do.",
         )
-    shapes = {item.shape_key for item in recurrent}
-    if len(shapes) > 1:
-        listed = "; ".join(item.describe() for item in recurrent)
+
+
+def _check_block_count(recurrent: list[RecurrentLayer]) -> None:
+    blocks = group_blocks(recurrent)
+    if len(blocks) > MAX_BLOCKS:
+        starts = ", ".join(block[0].layer.label for block in blocks)
         raise ModelImportError(
             "file",
-            f"has recurrent layers that differ ({listed}). One PyTorch nn.RNN/nn.LSTM/nn.GRU "
-            "stacks layers only when they share the cell type, units, direction, use_bias and "
-            "activation, so gatescope cannot import this stack.",
+            f"has {len(blocks)} runs of differing recurrent layers (starting at {starts}); "
+            f"gatescope chains at most {MAX_BLOCKS} blocks, each a run of layers alike in cell, "
+            "units, direction and options.",
         )
 
 

@@ -1,5 +1,9 @@
 """PyTorch weights: gatescope's own format (weights.safetensors + config.json) and state dicts.
 
+Configs of format version 2 (``blocks``) and version 1 (one module under ``recurrent``, whose
+weights are named ``recurrent.<name>``) are both read; ModelConfig upgrades a version-1 document
+and ``upgrade_state`` renames its weights as version 2 stores them (``blocks.0.<name>``).
+
 A state dict saved with ``torch.save`` is only ever opened with ``torch.load(...,
 weights_only=True)``, which refuses anything but tensors and plain containers, so a pickle that
 would run code is rejected instead of run. Legacy (pre-zip) torch files are refused outright:
@@ -22,6 +26,7 @@ from app.importers import archive
 from app.importers.errors import ModelImportError
 from app.importers.limits import ByteBudget, ImportLimits
 from app.importers.parts import Converted
+from app.zoo.spec import upgrade_state
 from app.zoo.store import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
@@ -171,7 +176,7 @@ def _converted(
     stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return Converted(
         config=dict(config),
-        state=state,
+        state=upgrade_state(state),  # no-op for version 2, which has no "recurrent." tensors
         source=source,
         title=title or stem or "Imported model",
         complete=True,

@@ -36,6 +36,7 @@ class Case:
     values: np.ndarray | None = None  # (n, steps, features) (numbers)
     tokenizer_json: bytes | None = None
     padding: str = "pre"
+    labels: list[str] | None = None  # class names given on import (a softmax classifier)
 
     @property
     def keras_inputs(self) -> np.ndarray:
@@ -60,18 +61,25 @@ def tokenizer(oov: bool = True) -> Tokenizer:
     return fitted
 
 
-def text_case(keras: ModuleType, body: list[Any], padding: str = "pre", count: int = 64) -> Case:
-    """Input(maxlen) -> body, trained briefly on random sentences with random labels."""
+def text_case(
+    keras: ModuleType,
+    body: list[Any],
+    padding: str = "pre",
+    count: int = 64,
+    labels: list[str] | None = None,
+) -> Case:
+    """Input(maxlen) -> body, trained briefly on random sentences with random labels (one-hot
+    for a softmax head of two or more classes)."""
     fitted = tokenizer()
     texts = sentences(count, seed=2)
     ids = pad_sequences(fitted.texts_to_sequences(texts), maxlen=MAXLEN, padding=padding)
     ids = np.asarray(ids, dtype="int32")
     model = keras.Sequential([keras.Input((MAXLEN,), dtype="int32"), *body])
     outputs = model.output_shape[-1]
-    labels = np.random.default_rng(3).integers(0, 2, size=(count,))
-    targets = np.eye(2)[labels] if outputs == 2 else labels[:, None].astype("float32")
+    classes = np.random.default_rng(3).integers(0, max(outputs, 2), size=(count,))
+    targets = np.eye(outputs)[classes] if outputs >= 2 else classes[:, None].astype("float32")
     train(keras, model, ids, targets)
-    return Case(model, "text", texts, ids, None, fitted.to_json().encode(), padding)
+    return Case(model, "text", texts, ids, None, fitted.to_json().encode(), padding, labels)
 
 
 def numbers_case(keras: ModuleType, model: Any, count: int = 64) -> Case:

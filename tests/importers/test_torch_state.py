@@ -125,7 +125,7 @@ def test_legacy_torch_serialization_is_refused_unread(data_dir: Path) -> None:
 def test_config_errors_name_the_setting(data_dir: Path) -> None:
     network, config = network_and_config(tiny_numbers_config("x", "gru"))
     broken = json.loads(config)
-    broken["recurrent"]["hidden_size"] = 0
+    broken["blocks"][0]["hidden_size"] = 0
 
     with pytest.raises(ModelImportError) as caught:
         import_model_bytes(
@@ -136,4 +136,52 @@ def test_config_errors_name_the_setting(data_dir: Path) -> None:
         )
 
     assert caught.value.field == "config"
-    assert "recurrent.hidden_size" in caught.value.message
+    assert "blocks.0.hidden_size" in caught.value.message
+
+
+def version_1(config: ModelConfig, state: dict[str, torch.Tensor]) -> tuple[bytes, bytes]:
+    """The config and weights as format version 1 wrote them: one module under `recurrent`."""
+    document = config.model_dump(mode="json")
+    (block,) = document.pop("blocks")
+    document |= {"format_version": 1, "recurrent": block}
+    renamed = {name.replace("blocks.0.", "recurrent.", 1): tensor for name, tensor in state.items()}
+    return json.dumps(document).encode(), safetensors_bytes(renamed)
+
+
+def test_version_1_config_and_weights_import_as_one_block(data_dir: Path) -> None:
+    spec = tiny_numbers_config("old", "lstm", num_layers=2)
+    network, _ = network_and_config(spec)
+    config, weights = version_1(spec, network.state_dict())
+
+    model = import_model_bytes(weights, "weights.safetensors", config=config, data_dir=data_dir)
+
+    assert model.config.format_version == 2
+    assert [block.cell for block in model.config.blocks] == ["lstm"]
+    stored = json.loads((data_dir / "models" / "old" / "config.json").read_text())
+    assert stored["format_version"] == 2 and "recurrent" not in stored
+    same_outputs(network, model.network, 2)
+
+
+def test_version_2_chain_of_blocks_imports_exactly(data_dir: Path) -> None:
+    document = tiny_numbers_config("chain", "gru").model_dump(mode="json")
+    document["blocks"] = [
+        {
+            "cell": "gru",
+            "input_size": 2,
+            "hidden_size": 5,
+            "bidirectional": True,
+            "reset_after": False,
+        },
+        {"cell": "lstm", "input_size": 10, "hidden_size": 3, "num_layers": 2},
+    ]
+    network, config = network_and_config(ModelConfig.model_validate(document))
+
+    model = import_model_bytes(
+        safetensors_bytes(network.state_dict()), "w.safetensors", config=config, data_dir=data_dir
+    )
+
+    assert [(block.cell, block.reset_after) for block in model.config.blocks] == [
+        ("gru", False),
+        ("lstm", True),
+    ]
+    same_outputs(network, model.network, 2)
