@@ -1,16 +1,20 @@
 """Keras models gatescope cannot rebuild exactly are refused with a message naming the layer
-and the option, and nothing is stored."""
+and the option, and nothing is stored. (Differing stacked layers, GRU(reset_after=False) and
+softmax heads of up to MAX_CLASSES classes import now: see test_keras_equivalence.py.)"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import h5py
 import pytest
 
 from app.importers import ModelImportError, import_model_file
+from app.limits import MAX_BLOCKS, MAX_CLASSES
 from tests.importers.helpers import stored_entries
 from tests.importers.kerasmodels import FEATURES, MAXLEN, STEPS
 
@@ -46,23 +50,30 @@ def branching(keras: ModuleType) -> Any:
 
 REFUSED = [
     pytest.param(
-        numbers(lambda L: L.GRU(4, reset_after=False), lambda L: L.Dense(1)),
-        ["GRU 'gru'", "reset_after=False", "reset_after=True"],
-        id="gru-reset-after-false",
+        numbers(
+            *[
+                (lambda units: lambda L: L.GRU(units, return_sequences=True))(3 + index % 2)
+                for index in range(MAX_BLOCKS)
+            ],
+            lambda L: L.GRU(5),
+            lambda L: L.Dense(1),
+        ),
+        [f"{MAX_BLOCKS + 1} runs of differing recurrent layers", f"at most {MAX_BLOCKS} blocks"],
+        id="more-blocks-than-max",
     ),
     pytest.param(
         numbers(
-            lambda L: L.GRU(50, return_sequences=True), lambda L: L.GRU(32), lambda L: L.Dense(1)
+            lambda L: L.Bidirectional(
+                L.GRU(4, return_sequences=True),
+                backward_layer=L.GRU(
+                    4, reset_after=False, return_sequences=True, go_backwards=True
+                ),
+            ),
+            lambda L: L.GRU(3),
+            lambda L: L.Dense(1),
         ),
-        ["recurrent layers that differ", "GRU 'gru' (50 units)", "GRU 'gru_1' (32 units)"],
-        id="stacked-units-differ",
-    ),
-    pytest.param(
-        numbers(
-            lambda L: L.GRU(4, return_sequences=True), lambda L: L.LSTM(4), lambda L: L.Dense(1)
-        ),
-        ["recurrent layers that differ", "GRU 'gru'", "LSTM 'lstm'"],
-        id="stacked-cells-differ",
+        ["Bidirectional 'bidirectional' has a backward layer unlike its forward", "reset_after"],
+        id="bidirectional-reset-after-mixed",
     ),
     pytest.param(
         numbers(lambda L: L.LSTM(4, activation="relu"), lambda L: L.Dense(1)),
@@ -118,9 +129,19 @@ REFUSED = [
         id="dense-gelu",
     ),
     pytest.param(
-        text(lambda L: L.GRU(4), lambda L: L.Dense(3, activation="softmax")),
-        ["text model", "Dense 'dense' (3 outputs", "Dense(1, activation='sigmoid')"],
-        id="text-three-classes",
+        text(lambda L: L.GRU(4), lambda L: L.Dense(3)),
+        ["text model", "Dense 'dense' (3 outputs, activation='linear')", "Dense(N, "],
+        id="text-three-linear-outputs",
+    ),
+    pytest.param(
+        text(lambda L: L.GRU(2), lambda L: L.Dense(MAX_CLASSES + 1, activation="softmax")),
+        [f"Dense 'dense' ({MAX_CLASSES + 1} outputs", f"2 to {MAX_CLASSES} classes"],
+        id="softmax-beyond-max-classes",
+    ),
+    pytest.param(
+        numbers(lambda L: L.GRU(4), lambda L: L.Dense(1, activation="softmax")),
+        ["Dense 'dense' (1 outputs, activation='softmax')", "2 to"],
+        id="softmax-of-one-output",
     ),
     pytest.param(
         numbers(lambda L: L.GRU(4), lambda L: L.Dense(2)),
@@ -156,10 +177,45 @@ def test_legacy_h5_refusal_names_the_layer_too(
     keras: ModuleType, tmp_path: Path, data_dir: Path
 ) -> None:
     path = tmp_path / "model.h5"
-    numbers(lambda L: L.GRU(4, reset_after=False), lambda L: L.Dense(1))(keras).save(path)
+    numbers(lambda L: L.GRU(4, go_backwards=True), lambda L: L.Dense(1))(keras).save(path)
 
-    with pytest.raises(ModelImportError, match="GRU 'gru' uses reset_after=False"):
+    with pytest.raises(ModelImportError, match="GRU 'gru' uses go_backwards=True"):
         import_model_file(path, data_dir=data_dir)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(
+            numbers(
+                lambda L: L.GRU(4, return_sequences=True), lambda L: L.GRU(3), lambda L: L.Dense(1)
+            ),
+            id="middle-layer-sequences",
+        ),
+    ],
+)
+def test_only_the_last_recurrent_layer_may_end_in_its_final_state(
+    build: Callable[[ModuleType], Any], keras: ModuleType, tmp_path: Path, data_dir: Path
+) -> None:
+    """Keras cannot even build GRU(rs=False) -> GRU, so the plan is checked on a tampered
+    config: the first layer's return_sequences switched off."""
+    path = tmp_path / "model.h5"
+    build(keras).save(path)
+    with h5py.File(path, "r+") as handle:
+        document = json.loads(handle.attrs["model_config"])
+        layers = document["config"]["layers"]
+        first = next(layer for layer in layers if layer["class_name"] == "GRU")
+        first["config"]["return_sequences"] = False
+        handle.attrs["model_config"] = json.dumps(document)
+
+    with pytest.raises(ModelImportError) as caught:
+        import_model_file(path, data_dir=data_dir)
+
+    assert caught.value.status_code == 422
+    assert "GRU 'gru' has return_sequences=False but another recurrent layer follows" in (
+        caught.value.message
+    )
+    assert stored_entries(data_dir) == []
 
 
 def test_unsupported_layers_are_all_listed(
