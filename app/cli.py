@@ -248,7 +248,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a Keras or PyTorch model file as an uploaded model (app.importers)."""
-    from app.importers import ModelImportError, import_model_file
+    from app.importers import ModelImportError, import_model_file, split_names
     from app.zoo import ModelRegistry
 
     settings = _settings(args)
@@ -259,12 +259,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             tokenizer=Path(args.tokenizer) if args.tokenizer else None,
             config=Path(args.config) if args.config else None,
             model_id=args.id,
+            labels=split_names(args.labels, "labels"),
             data_dir=settings.data_dir,
             reserved_ids=set(shipped),
         )
     except ModelImportError as error:
         return _fail(f"{error.field}: {error.message}")
-    _console().print(f"imported [bold]{model.id}[/] ({model.config.recurrent.cell})")
+    cells = " -> ".join(block.cell for block in model.config.blocks)
+    _console().print(f"imported [bold]{model.id}[/] ({cells})")
     return 0
 
 
@@ -333,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--tokenizer", help="Keras tokenizer JSON (text models)")
     importer.add_argument("--config", help="gatescope config.json (with .safetensors or .pt)")
     importer.add_argument("--id", help="the new model's id (default: from the file name)")
+    importer.add_argument(
+        "--labels",
+        help='class names of a softmax classifier, in output order: "a,b,c" or a JSON list '
+        '(default "class 0", "class 1", ...)',
+    )
     _add_dirs(importer)
     importer.set_defaults(handler=cmd_import)
     return parser

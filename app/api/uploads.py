@@ -7,22 +7,22 @@ error shape. The body size is capped by the body-limit middleware (GATESCOPE_MAX
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
 from app.api.deps import RegistryDep, SettingsDep
 from app.api.errors import ApiError, ErrorResponse
-from app.zoo.describe import summary_of
 from app.api.schemas import ModelSummary
 from app.importers import (
     ImportLimits,
     ModelImportError,
     delete_model,
     import_model_bytes,
+    split_names,
 )
 from app.importers.storage import check_model_id
+from app.zoo.describe import summary_of
 
 router = APIRouter(prefix="/models", tags=["uploads"])
 
@@ -45,10 +45,12 @@ DELETE_ERRORS: dict[int | str, dict[str, object]] = {
     response_model=ModelSummary,
     responses=UPLOAD_ERRORS,
     summary="Upload a model",
-    description="A Keras .keras or .h5 file (Embedding, SimpleRNN/LSTM/GRU, Bidirectional, "
-    "Dense), or PyTorch weights (.safetensors or a torch.save state dict) with gatescope's "
-    "config.json; text models need their Keras tokenizer JSON. Nothing uploaded is unpickled "
-    "or run. Returns the new model's summary; it is then served like a shipped model.",
+    description="A Keras .keras or .h5 file (Embedding, SimpleRNN/LSTM/GRU stacked or "
+    "chained, Bidirectional, Dense ending in sigmoid, softmax or one value), or PyTorch weights "
+    "(.safetensors or a torch.save state dict) with gatescope's config.json (format 1 or 2); "
+    "a classifier's class names come in `labels`; text models need their Keras tokenizer "
+    "JSON. Nothing uploaded is unpickled or run. Returns the new model's summary; it is then "
+    "served like a shipped model.",
 )
 def upload_model(
     registry: RegistryDep,
@@ -76,6 +78,13 @@ def upload_model(
     features: Annotated[
         str | None, Form(description='Feature names: "a, b, c" or a JSON list.')
     ] = None,
+    labels: Annotated[
+        str | None,
+        Form(
+            description="A classifier's class names in output order: one per line, "
+            '"a, b, c" or a JSON list (default "class 0", "class 1", ...).'
+        ),
+    ] = None,
 ) -> ModelSummary:
     try:
         model = import_model_bytes(
@@ -87,7 +96,8 @@ def upload_model(
             title=title or None,
             maxlen=maxlen,
             padding=padding,
-            features=_feature_names(features),
+            features=split_names(features, "features"),
+            labels=split_names(labels, "labels"),
             data_dir=settings.data_dir,
             reserved_ids=set(registry.shipped),
             limits=ImportLimits.from_settings(settings),
@@ -130,24 +140,6 @@ def remove_model(
         )
     registry.refresh_uploads()
     return Response(status_code=204)
-
-
-def _feature_names(raw: str | None) -> list[str] | None:
-    """Feature names from a form field: a JSON list, or names separated by commas."""
-    if raw is None or not raw.strip():
-        return None
-    text = raw.strip()
-    if text.startswith("["):
-        try:
-            names = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise _api_error(
-                ModelImportError("features", f"is not a valid JSON list: {error}")
-            ) from error
-        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            raise _api_error(ModelImportError("features", "must be a JSON list of names."))
-        return names
-    return [name.strip() for name in text.split(",")]
 
 
 def _api_error(error: ModelImportError) -> ApiError:
