@@ -26,8 +26,8 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import LiveServer
-from tests.importers.helpers import WritesMarker, stored_entries
-from tests.importers.kerasmodels import Case, text_case
+from tests.importers.helpers import WritesMarker, save_both, stored_entries
+from tests.importers.kerasmodels import Case, numbers_case, numbers_sequential, text_case
 
 UPLOAD_URL = "/api/v1/models"
 
@@ -346,4 +346,190 @@ def test_a_refused_upload_leaves_no_temporary_files(
 
     assert response.status_code == 422
     assert list(spill.iterdir()) == []
+    assert stored_entries(tmp_path / "data") == []
+
+
+# -- chains of blocks, reset_after=False and classifiers through the API ------------------------
+
+
+def bilstm_then_lstm(keras: ModuleType) -> Case:
+    layers = keras.layers
+    return text_case(
+        keras,
+        [
+            layers.Embedding(60, 8),
+            layers.Bidirectional(layers.LSTM(5, return_sequences=True)),
+            layers.LSTM(4),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+    )
+
+
+def bigru_reset_before_then_gru(keras: ModuleType) -> Case:
+    layers = keras.layers
+    return text_case(
+        keras,
+        [
+            layers.Embedding(60, 8),
+            layers.Bidirectional(layers.GRU(5, reset_after=False, return_sequences=True)),
+            layers.GRU(4, reset_after=False),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+    )
+
+
+def softmax5(keras: ModuleType) -> Case:
+    layers = keras.layers
+    return text_case(
+        keras,
+        [layers.Embedding(60, 8), layers.GRU(6), layers.Dense(5, activation="softmax")],
+        labels=["joy", "anger", "fear", "sadness", "surprise"],
+    )
+
+
+def gru6_then_gru3(keras: ModuleType) -> Case:
+    layers = keras.layers
+    model = numbers_sequential(
+        keras, [layers.GRU(6, return_sequences=True), layers.GRU(3), layers.Dense(1)]
+    )
+    return numbers_case(keras, model)
+
+
+def keras_rows(case: Case, count: int) -> np.ndarray:
+    """Keras's predictions for the first inputs; a sigmoid or regression as one column."""
+    return np.asarray(case.model.predict(case.keras_inputs[:count], verbose=0))
+
+
+def api_rows(predictions: list[dict[str, Any]]) -> np.ndarray:
+    """The API's predictions as Keras lays them out."""
+    rows = []
+    for item in predictions:
+        if "classes" in item:
+            rows.append([entry["probability"] for entry in item["classes"]])
+        elif "value" in item:
+            rows.append([item["value"]])
+        else:
+            rows.append([item["positive_probability"]])
+    return np.asarray(rows)
+
+
+def raw_of(case: Case, count: int) -> list[Any]:
+    if case.kind == "text":
+        return case.texts[:count]
+    assert case.values is not None
+    return [row.tolist() for row in case.values[:count]]
+
+
+def upload_files(case: Case, path: Path) -> dict[str, Any]:
+    files: dict[str, Any] = {"file": (path.name, path.read_bytes(), "application/octet-stream")}
+    if case.tokenizer_json is not None:
+        files["tokenizer"] = ("tokenizer.json", case.tokenizer_json, "application/json")
+    return files
+
+
+CHAINS = {
+    "bilstm-then-lstm": (bilstm_then_lstm, ["lstm", "lstm"]),
+    "bigru-reset-before": (bigru_reset_before_then_gru, ["gru", "gru"]),
+    "softmax5": (softmax5, ["gru"]),
+    "gru6-then-gru3": (gru6_then_gru3, ["gru"]),
+}
+
+
+@pytest.fixture(scope="module")
+def chain_models(
+    keras: ModuleType, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Case, dict[str, Path]]]:
+    """Each model trained once and saved as .keras and .h5."""
+    built = {}
+    for name, (build, _) in CHAINS.items():
+        keras.backend.clear_session()
+        case = build(keras)
+        built[name] = (case, save_both(case.model, tmp_path_factory.mktemp(name), name))
+    return built
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_uploaded_chain_is_described_traced_and_predicts_as_keras(
+    name: str,
+    suffix: str,
+    client: TestClient,
+    chain_models: dict[str, tuple[Case, dict[str, Path]]],
+) -> None:
+    case, paths = chain_models[name]
+    form = {"labels": "\n".join(case.labels)} if case.labels else {}
+
+    created = client.post(UPLOAD_URL, files=upload_files(case, paths[suffix]), data=form)
+
+    assert created.status_code == 201, created.text
+    model_id = created.json()["id"]
+    described = client.get(f"{UPLOAD_URL}/{model_id}")
+    assert described.status_code == 200, described.text
+    traced = client.post(
+        f"{UPLOAD_URL}/{model_id}/trace?precision=full", json={"input": raw_of(case, 1)[0]}
+    )
+    assert traced.status_code == 200, traced.text
+    predicted = client.post(f"{UPLOAD_URL}/{model_id}/predict", json={"inputs": raw_of(case, 16)})
+    assert predicted.status_code == 200, predicted.text
+    actual = api_rows(predicted.json()["predictions"])
+    assert np.abs(actual - keras_rows(case, 16)).max() < 1e-5
+    assert api_rows([traced.json()["prediction"]])[0] == pytest.approx(actual[0], abs=1e-5)
+
+
+def test_uploaded_classifier_is_labelled_from_the_form(
+    client: TestClient, chain_models: dict[str, tuple[Case, dict[str, Path]]]
+) -> None:
+    case, paths = chain_models["softmax5"]
+
+    created = client.post(
+        UPLOAD_URL,
+        files=upload_files(case, paths[".keras"]),
+        data={"id": "moods", "labels": '["joy", "anger", "fear", "sadness", "surprise"]'},
+    )
+
+    assert created.status_code == 201, created.text
+    predicted = client.post(f"{UPLOAD_URL}/moods/predict", json={"inputs": case.texts[:1]})
+    classes = predicted.json()["predictions"][0]["classes"]
+    assert [entry["label"] for entry in classes] == ["joy", "anger", "fear", "sadness", "surprise"]
+
+
+def test_uploaded_classifier_without_labels_names_its_classes_by_number(
+    client: TestClient, chain_models: dict[str, tuple[Case, dict[str, Path]]]
+) -> None:
+    case, paths = chain_models["softmax5"]
+
+    created = client.post(UPLOAD_URL, files=upload_files(case, paths[".h5"]), data={"id": "n"})
+
+    assert created.status_code == 201, created.text
+    predicted = client.post(f"{UPLOAD_URL}/n/predict", json={"inputs": case.texts[:1]})
+    classes = predicted.json()["predictions"][0]["classes"]
+    assert [entry["label"] for entry in classes] == [f"class {index}" for index in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("model", "labels", "phrase"),
+    [
+        pytest.param("softmax5", "joy, anger, fear", "gives 3 labels", id="too-few"),
+        pytest.param("softmax5", "a, b, c, d, a", "'a' more than once", id="repeated"),
+        pytest.param("softmax5", '["a", 2]', "JSON list of names", id="not-strings"),
+        pytest.param("gru6-then-gru3", "low, high", "regression", id="regression-has-none"),
+    ],
+)
+def test_wrong_labels_are_a_422_naming_the_labels_field(
+    model: str,
+    labels: str,
+    phrase: str,
+    client: TestClient,
+    chain_models: dict[str, tuple[Case, dict[str, Path]]],
+    tmp_path: Path,
+) -> None:
+    case, paths = chain_models[model]
+
+    response = client.post(
+        UPLOAD_URL, files=upload_files(case, paths[".keras"]), data={"labels": labels}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["field"] == "labels"
+    assert phrase in response.json()["message"]
     assert stored_entries(tmp_path / "data") == []
