@@ -210,8 +210,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a shipped model from its recipe (app.zoo.train)."""
-    from app.zoo.train import RECIPES, train
+    """Train a shipped model from its recipe (app.zoo.training)."""
+    from app.zoo.training import RECIPES, train
 
     if args.id not in RECIPES:
         return _fail(f"there is no recipe for {args.id!r}; known: {', '.join(sorted(RECIPES))}")

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import ModelDetail, ModelList
-from app.zoo.train import RECIPES
+from app.zoo.training import RECIPES
 
 TINY_IDS = ["tiny-numbers-lstm", "tiny-series-birnn", "tiny-text-bilstm", "tiny-text-gru"]
 

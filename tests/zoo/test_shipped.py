@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.zoo import LoadedModel, load_model
-from app.zoo.train import RECIPES, held_out
+from app.zoo.training import RECIPES, held_out
 from tests.zoo.builders import DATA_DIR, MODELS_DIR, needs_data
 
 MAX_FILE_BYTES = 8_000_000
@@ -40,7 +40,7 @@ def test_shipped_model_loads_and_its_id_is_its_folder(model_id: str) -> None:
 
     assert model.id == model_id
     assert model.config.title == RECIPES[model_id].title
-    assert model.config.recurrent.cell == RECIPES[model_id].cell
+    assert model.config.cell == RECIPES[model_id].cell
     sizes = {path.name: path.stat().st_size for path in (MODELS_DIR / model_id).iterdir()}
     assert set(sizes) == {"config.json", "weights.safetensors", "card.md"}
     assert max(sizes.values()) < MAX_FILE_BYTES
@@ -54,7 +54,7 @@ def test_shipped_model_traces_every_example(model_id: str) -> None:
     for example in model.config.examples:
         traced = model.run_trace(example)
         assert traced.trace.steps == traced.prepared.steps
-        assert traced.trace.num_layers == model.config.recurrent.num_layers
+        assert traced.trace.num_layers == model.config.num_layers
         if model.config.task == "regression":
             assert traced.prediction.unit == "°C"
             assert -30 < (traced.prediction.value or math.nan) < 50

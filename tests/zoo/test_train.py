@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 from app.preprocessing import morpheme_tokens
 from app.zoo import load_model
-from app.zoo.train import RECIPES, TrainReport, held_out, morpheme_batch, train
+from app.zoo.training import RECIPES, TrainReport, held_out, morpheme_batch, train
 from tests.zoo.builders import DATA_DIR, needs_data
 
 SHIPPED_IDS = {
@@ -117,7 +117,7 @@ def test_a_tiny_weather_run_reports_rmse_against_persistence(tmp_path: Path) -> 
     spec = model.config.preprocessing
     assert spec.features == ["precipitation", "temp_max", "temp_min", "wind"]  # type: ignore[union-attr]
     assert spec.target == "temp_max" and spec.target_unit == "°C"  # type: ignore[union-attr]
-    assert model.config.recurrent.num_layers == 2
+    assert [(block.cell, block.num_layers) for block in model.config.blocks] == [("lstm", 2)]
     assert [(d.out_features, d.activation) for d in model.config.head] == [
         (100, "relu"),
         (50, "relu"),

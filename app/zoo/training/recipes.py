@@ -1,0 +1,172 @@
+"""How each shipped model is made: its data, architecture, preprocessing and optimisation.
+
+A `Recipe` is plain data; `RECIPES` holds the seven shipped models', keyed by model id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+SEED = 42
+
+Cell = Literal["rnn", "lstm", "gru"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one shipped model is made: data, architecture, preprocessing and optimisation."""
+
+    model_id: str
+    title: str
+    data: str  # "nsmc", "movie_snippets" or "weather"
+    cell: Cell
+    hidden_size: int
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    num_layers: int = 1
+    embedding_dim: int = 0
+    num_words: int = 0
+    maxlen: int = 0
+    analyzer: Literal["whitespace", "morpheme"] = "whitespace"
+    dropout: float = 0.0  # on the embedding output / recurrent inputs, training only
+    head_dropout: float = 0.0  # on the final hidden state, training only
+    weight_decay: float = 0.0
+    patience: int | None = None  # early stopping on the validation split
+    validation_fraction: float = 0.05
+    seq_length: int = 0
+    head: tuple[tuple[int, str], ...] = ((1, "sigmoid"),)
+    examples: tuple[Any, ...] = ()  # text: (sentence, label); numbers: chosen by date
+    gradient_clip: float = 1.0
+
+    @property
+    def task(self) -> Literal["sentiment", "regression"]:
+        return "regression" if self.data == "weather" else "sentiment"
+
+    @property
+    def language(self) -> Literal["ko", "en"] | None:
+        return {"nsmc": "ko", "movie_snippets": "en"}.get(self.data)  # type: ignore[return-value]
+
+
+def recipe_for(model_id: str) -> Recipe:
+    """The recipe of `model_id`; a KeyError names the known ones."""
+    if model_id not in RECIPES:
+        raise KeyError(f"no recipe for {model_id!r}; known: {', '.join(sorted(RECIPES))}")
+    return RECIPES[model_id]
+
+
+def description(recipe: Recipe) -> str:
+    """One paragraph saying what the model reads and predicts (config.json and card.md)."""
+    cell = "plain RNN" if recipe.cell == "rnn" else recipe.cell.upper()
+    if recipe.task == "sentiment":
+        language = "Korean" if recipe.language == "ko" else "English"
+        tokens = "morphemes (Kiwi)" if recipe.analyzer == "morpheme" else "whitespace words"
+        article = "an" if language == "English" else "a"
+        cell_article = "an" if cell == "LSTM" else "a"
+        return (
+            f"Reads {article} {language} movie review as {tokens}, one token per step, through an "
+            f"Embedding({recipe.embedding_dim}) and {cell_article} {cell} of {recipe.hidden_size} "
+            "units; "
+            "Dense(1, sigmoid) gives the probability that the review is positive."
+        )
+    return (
+        f"Reads {recipe.seq_length} days of Seattle weather (precipitation, temp_max, temp_min, "
+        f"wind; min-max scaled) through 2 stacked {cell} layers of {recipe.hidden_size} units, "
+        "then Dense(100, relu) -> Dense(50, relu) -> Dense(1) predicts the next day's temp_max."
+    )
+
+
+KO_EXAMPLES = (
+    ("배우들 연기가 정말 좋았고 마지막 장면에서 울었어요", "positive"),
+    ("올해 본 영화 중에 최고였다 강력 추천합니다", "positive"),
+    ("음악도 좋고 영상미도 훌륭한 영화", "positive"),
+    ("시간이 아까웠다 스토리가 너무 지루하다", "negative"),
+    ("돈 주고 보기 아까운 최악의 영화", "negative"),
+    ("배우는 좋은데 각본이 엉망이라 실망했어요", "negative"),
+)
+EN_EXAMPLES = (
+    ("a warm, funny and beautifully acted film", "positive"),
+    ("one of the best movies of the year", "positive"),
+    ("a moving story with a wonderful cast", "positive"),
+    ("a dull, lifeless mess that goes nowhere", "negative"),
+    ("the plot is boring and the jokes fall flat", "negative"),
+    ("a tedious waste of two hours", "negative"),
+)
+# Held-out windows shown as examples: the windows whose next day (the target) is these dates.
+WEATHER_EXAMPLE_DATES = ("2015/01/15", "2015/07/15")
+
+
+def _korean(cell: Cell, hidden: int, epochs: int) -> Recipe:
+    return Recipe(
+        model_id=f"sentiment-ko-{cell}",
+        title=f"Korean movie reviews · {cell.upper()}, {hidden} units",
+        data="nsmc",
+        cell=cell,
+        hidden_size=hidden,
+        epochs=epochs,
+        learning_rate=2e-3,
+        batch_size=128,
+        embedding_dim=64,
+        num_words=20_000,
+        maxlen=40,
+        analyzer="morpheme",
+        dropout=0.3,
+        head_dropout=0.3,
+        patience=2,
+        examples=KO_EXAMPLES,
+    )
+
+
+def _english(cell: Cell, hidden: int, epochs: int) -> Recipe:
+    return Recipe(
+        model_id=f"sentiment-en-{cell}",
+        title=f"English movie reviews · {'RNN' if cell == 'rnn' else cell.upper()}, {hidden} units",
+        data="movie_snippets",
+        cell=cell,
+        hidden_size=hidden,
+        epochs=epochs,
+        learning_rate=2e-3,
+        batch_size=64,
+        embedding_dim=64,
+        num_words=10_000,
+        maxlen=40,
+        dropout=0.4,
+        head_dropout=0.4,
+        weight_decay=1e-5,
+        patience=3,
+        validation_fraction=0.1,
+        examples=EN_EXAMPLES,
+    )
+
+
+def _weather(cell: Cell, hidden: int, epochs: int) -> Recipe:
+    return Recipe(
+        model_id=f"weather-{cell}",
+        title=f"Seattle weather, next day's high · {cell.upper()}, 2 layers of {hidden} units",
+        data="weather",
+        cell=cell,
+        hidden_size=hidden,
+        num_layers=2,
+        epochs=epochs,
+        learning_rate=2e-3,
+        batch_size=32,
+        seq_length=10,
+        patience=15,
+        validation_fraction=0.15,
+        head=((100, "relu"), (50, "relu"), (1, "linear")),
+    )
+
+
+RECIPES: dict[str, Recipe] = {
+    recipe.model_id: recipe
+    for recipe in (
+        _korean("gru", 32, 2),
+        _korean("lstm", 32, 2),
+        _english("gru", 32, 12),
+        _english("lstm", 32, 12),
+        _english("rnn", 32, 12),
+        _weather("gru", 32, 80),
+        _weather("lstm", 32, 80),
+    )
+}
