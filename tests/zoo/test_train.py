@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
+from app.config import PROJECT_ROOT, get_settings
 from app.preprocessing import morpheme_tokens
-from app.zoo import load_model
-from app.zoo.training import RECIPES, TrainReport, held_out, morpheme_batch, train
+from app.zoo import GateNet, ModelConfig, load_model
+from app.zoo.spec import DenseSpec, NumbersPreprocessing, RecurrentSpec
+from app.zoo.training import (
+    RECIPES,
+    TrainReport,
+    datasets,
+    held_out,
+    morpheme_batch,
+    train,
+    train_step,
+)
+from app.zoo.training.loop import forward_with_dropout
 from tests.zoo.builders import DATA_DIR, needs_data
 
 SHIPPED_IDS = {
@@ -61,6 +73,115 @@ def test_batch_morphemes_equal_the_servers_morpheme_tokens() -> None:
     texts = ["나는 밥을 먹었다.", "이 영화 진짜 재밌다ㅋㅋ!!", "", "OK 그냥 so-so...", "   "]
 
     assert morpheme_batch(texts) == [morpheme_tokens(text) for text in texts]
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_morphemes_are_cached_under_the_data_dir_when_one_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATESCOPE_DATA_DIR", str(tmp_path / "data"))
+
+    assert datasets.morpheme_cache_dir() == tmp_path / "data" / "cache" / "morphemes"
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_morphemes_are_cached_in_the_user_cache_dir_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GATESCOPE_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    folder = datasets.morpheme_cache_dir()
+
+    assert folder == tmp_path / "gatescope" / "morphemes"
+    assert PROJECT_ROOT not in folder.parents and Path("/tmp/gatescope-morphemes") != folder
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_cached_morphemes_are_analysed_once_and_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATESCOPE_DATA_DIR", str(tmp_path))
+    calls: list[list[str]] = []
+
+    def analyse(texts: list[str]) -> list[list[str]]:
+        calls.append(texts)
+        return [text.split() for text in texts]
+
+    monkeypatch.setattr(datasets, "morpheme_batch", analyse)
+    texts = ["나는 밥을", "먹었다"]
+
+    first = datasets.cached_morphemes(texts)
+    second = datasets.cached_morphemes(texts)
+
+    assert first == second == [["나는", "밥을"], ["먹었다"]]
+    assert calls == [texts]
+    written = [path.name for path in (tmp_path / "cache" / "morphemes").iterdir()]
+    assert len(written) == 1 and written[0].endswith(".json")  # no .partial left behind
+
+
+def two_block_regression() -> GateNet:
+    """A GRU block feeding a 2-layer LSTM block, then Dense(3, tanh) -> Dense(1)."""
+    config = ModelConfig(
+        id="two-blocks",
+        title="Two blocks",
+        task="regression",
+        blocks=[
+            RecurrentSpec(cell="gru", input_size=2, hidden_size=4),
+            RecurrentSpec(cell="lstm", input_size=4, hidden_size=3, num_layers=2),
+        ],
+        head=[DenseSpec(out_features=3, activation="tanh"), DenseSpec(out_features=1)],
+        preprocessing=NumbersPreprocessing(features=["a", "b"], seq_length=5),
+    )
+    torch.manual_seed(0)
+    return GateNet(config)
+
+
+def test_training_forward_is_the_network_itself_in_eval_mode() -> None:
+    network = two_block_regression().eval()
+    features = torch.randn(6, 5, 2)
+
+    with torch.no_grad():
+        trained = forward_with_dropout(network, features, dropout=0.5, head_dropout=0.5)
+
+    torch.testing.assert_close(trained, network(features), rtol=0, atol=0)
+
+
+def test_training_forward_drops_out_only_in_training_mode() -> None:
+    network = two_block_regression().train()
+    features = torch.randn(6, 5, 2)
+
+    with torch.no_grad():
+        dropped = forward_with_dropout(network, features, dropout=0.5, head_dropout=0.5)
+
+    assert not torch.equal(dropped, network(features))
+
+
+def test_train_step_reports_the_batch_loss_and_moves_every_parameter() -> None:
+    network = two_block_regression()
+    before = {name: value.clone() for name, value in network.named_parameters()}
+    inputs, targets = torch.randn(8, 5, 2), torch.randn(8)
+    optimiser = torch.optim.SGD(network.parameters(), lr=0.1)
+
+    def loss_fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.mse_loss(network(x)[:, 0], y)
+
+    with torch.no_grad():
+        expected = loss_fn(inputs, targets).item()
+    step = train_step(network, loss_fn, inputs, targets, optimiser, gradient_clip=1.0)
+
+    assert step.rows == 8 and step.loss == pytest.approx(expected, abs=1e-7)
+    moved = {
+        name for name, value in network.named_parameters() if not torch.equal(value, before[name])
+    }
+    assert moved == set(before)
 
 
 def check_trained(report: TrainReport, out_dir: Path, metric: str) -> None:
@@ -126,6 +247,7 @@ def test_a_tiny_weather_run_reports_rmse_against_persistence(tmp_path: Path) -> 
     truth = held_out("weather-lstm", DATA_DIR)
     assert len(truth.targets) == 365
     assert all(window in truth.inputs for window in model.config.examples)
+    assert {prediction.unit for prediction in model.predict(truth.inputs[:5])} == {"°C"}
 
 
 @needs_data
