@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import re
 
-from app.importers.format_doc import DOC_PATH, EXAMPLE, render
+from app.importers.format_doc import (
+    CLASSIFIER_PARTS,
+    DOC_PATH,
+    EXAMPLE,
+    VERSION_1_EXAMPLE,
+    render,
+)
 from app.zoo import ModelConfig
 
 
@@ -20,3 +26,17 @@ def test_doc_schema_is_modelconfigs_and_its_example_is_valid() -> None:
 
     assert json.loads(blocks[-1]) == ModelConfig.model_json_schema()
     assert ModelConfig.model_validate(EXAMPLE).id == "weather-gru"
+
+
+def test_doc_examples_of_a_classifier_and_of_version_1_are_valid() -> None:
+    classifier = {
+        **CLASSIFIER_PARTS,
+        "id": "three-moods",
+        "title": "Three moods",
+        "embedding": {"num_embeddings": 100, "embedding_dim": 64},
+        "preprocessing": {"kind": "text", "tokenizer": {"config": {}}, "maxlen": 10},
+    }
+
+    assert ModelConfig.model_validate(classifier).cells == ["lstm", "gru"]
+    upgraded = ModelConfig.model_validate(VERSION_1_EXAMPLE)
+    assert (upgraded.format_version, upgraded.num_layers) == (2, 2)
