@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from app.recurrent import GATE_NAMES, parse_parameter_name
-from app.zoo.loaded import block_layer_key, block_layer_name
+from app.zoo.loaded import block_layer_key, layer_name
 from app.zoo.network import GateNet
 from app.zoo.spec import ModelConfig, RecurrentSpec
 
@@ -52,8 +52,9 @@ def parameter_table(config: ModelConfig) -> list[ParameterRow]:
     rows: list[ParameterRow] = []
     if config.embedding is not None:
         rows.append(embedding_row(config.embedding.num_embeddings, config.embedding.embedding_dim))
-    for index in range(len(config.blocks)):
-        rows.extend(recurrent_rows(config, index))
+    chained = len(config.blocks) > 1
+    for index, spec in enumerate(config.blocks):
+        rows.extend(recurrent_rows(spec, index, chained))
     in_features = config.blocks[-1].output_width
     for index, dense in enumerate(config.head):
         rows.append(dense_row(index, in_features, dense.out_features, dense.bias))
@@ -96,27 +97,28 @@ def dense_row(index: int, in_features: int, out_features: int, bias: bool) -> Pa
     )
 
 
-def recurrent_rows(config: ModelConfig, block: int = 0) -> list[ParameterRow]:
+def recurrent_rows(spec: RecurrentSpec, block: int = 0, chained: bool = False) -> list[ParameterRow]:
     """One row per layer of one block; layer k > 0 reads layer k-1's output (both directions),
-    and a block's first layer reads the block before it."""
-    spec = config.blocks[block]
+    and a block's first layer reads the block before it. `chained`: the model has several
+    blocks, so the names say which."""
     rows: list[ParameterRow] = []
     input_size = spec.input_size
     for layer in range(spec.num_layers):
-        rows.append(recurrent_row(config, block, layer, input_size))
+        rows.append(recurrent_row(spec, block, layer, input_size, chained))
         input_size = spec.output_width
     return rows
 
 
-def recurrent_row(config: ModelConfig, block: int, layer: int, input_size: int) -> ParameterRow:
+def recurrent_row(
+    spec: RecurrentSpec, block: int, layer: int, input_size: int, chained: bool = False
+) -> ParameterRow:
     """The row of one recurrent layer reading `input_size` features per step."""
-    spec = config.blocks[block]
     shape = {"i": input_size, "h": spec.hidden_size}
     if spec.proj_size:
         shape["p"] = spec.proj_size
     return ParameterRow(
         key=block_layer_key(block, layer),
-        name=block_layer_name(config, block, layer),
+        name=layer_name(spec.cell, block, layer, chained),
         kind=spec.cell,
         shape=shape,
         pytorch=pytorch_recurrent_formula(spec, input_size),

@@ -326,8 +326,12 @@ def block_layer_key(block: int, layer: int) -> str:
 
 def block_layer_name(config: ModelConfig, block: int, layer: int) -> str:
     """"GRU layer 1", or "Block 2 · LSTM layer 1" when the model chains several blocks."""
-    name = f"{config.blocks[block].cell.upper()} layer {layer + 1}"
-    return name if len(config.blocks) == 1 else f"Block {block + 1} · {name}"
+    return layer_name(config.blocks[block].cell, block, layer, chained=len(config.blocks) > 1)
+
+
+def layer_name(cell: str, block: int, layer: int, chained: bool) -> str:
+    name = f"{cell.upper()} layer {layer + 1}"
+    return f"Block {block + 1} · {name}" if chained else name
 
 
 def _count(key: str, name: str, parameters: Any) -> dict[str, Any]:

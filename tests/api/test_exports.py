@@ -31,6 +31,8 @@ def csv_rows(text: str) -> list[dict[str, str]]:
         pytest.param("tiny-text-gru", TEXT, id="gru-text"),
         pytest.param("tiny-text-bilstm", TEXT, id="bilstm-text"),
         pytest.param("tiny-numbers-lstm", NUMBERS, id="lstm-two-layers"),
+        pytest.param("tiny-chain-classes", TEXT, id="bilstm-then-gru"),
+        pytest.param("tiny-chain-series", NUMBERS, id="gru-reset-before-then-lstm"),
     ],
 )
 def test_csv_has_one_row_per_layer_direction_step_and_unit(
@@ -44,9 +46,11 @@ def test_csv_has_one_row_per_layer_direction_step_and_unit(
         f'attachment; filename="trace-{model_id}.csv"'
     )
     rows = csv_rows(response.text)
-    gates = list(expected["layers"][0]["gates"])
+    gates = list(dict.fromkeys(name for layer in expected["layers"] for name in layer["gates"]))
     assert list(rows[0]) == [
         "layer",
+        "block",
+        "kind",
         "direction",
         "step",
         "unit",
@@ -55,8 +59,7 @@ def test_csv_has_one_row_per_layer_direction_step_and_unit(
         "cell",
         "hidden",
     ]
-    units = expected["layers"][0]["units"]
-    assert len(rows) == len(expected["layers"]) * expected["steps"] * units
+    assert len(rows) == sum(layer["units"] for layer in expected["layers"]) * expected["steps"]
     for row in rows:
         layer = next(
             item
@@ -64,9 +67,13 @@ def test_csv_has_one_row_per_layer_direction_step_and_unit(
             if item["layer"] == int(row["layer"]) and item["direction"] == row["direction"]
         )
         step, unit = int(row["step"]), int(row["unit"])
+        assert (int(row["block"]), row["kind"]) == (layer["block"], layer["kind"])
         assert float(row["hidden"]) == layer["hidden"][step][unit]
         for gate in gates:
-            assert float(row[gate]) == layer["gates"][gate][step][unit]
+            if gate in layer["gates"]:
+                assert float(row[gate]) == layer["gates"][gate][step][unit]
+            else:
+                assert row[gate] == ""  # another block's cell has this gate
         if layer["cell"] is None:
             assert row["cell"] == ""
         else:
@@ -80,7 +87,9 @@ def test_accept_header_asks_for_csv(client: TestClient) -> None:
         "/api/v1/models/tiny-text-gru/trace", json=TEXT, headers={"Accept": "text/csv"}
     )
     assert response.headers["content-type"].startswith("text/csv")
-    assert response.text.startswith("layer,direction,step,unit,token,reset,update,candidate")
+    assert response.text.startswith(
+        "layer,block,kind,direction,step,unit,token,reset,update,candidate"
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,21 +8,21 @@ from fastapi.testclient import TestClient
 
 from app.api.schemas import ModelDetail, ModelList
 from app.zoo.training import RECIPES
+from tests.conftest import TINY_IDS
 
-TINY_IDS = ["tiny-numbers-lstm", "tiny-series-birnn", "tiny-text-bilstm", "tiny-text-gru"]
 
 
 def test_healthz_answers_ok_with_the_model_count(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "models": 4}
+    assert response.json() == {"status": "ok", "models": len(TINY_IDS)}
 
 
 def test_models_lists_every_model_with_its_summary(client: TestClient) -> None:
     response = client.get("/api/v1/models")
     assert response.status_code == 200
     listing = ModelList.model_validate(response.json())
-    assert listing.count == 4
+    assert listing.count == len(TINY_IDS)
     assert sorted(model.id for model in listing.data) == TINY_IDS
     text = next(model for model in listing.data if model.id == "tiny-text-gru")
     assert text.model_dump() == {
@@ -39,12 +39,48 @@ def test_models_lists_every_model_with_its_summary(client: TestClient) -> None:
         "num_layers": 1,
         "bidirectional": False,
         "nonlinearity": "tanh",
+        "blocks": [
+            {
+                "block": 0,
+                "cell": "gru",
+                "layers": 1,
+                "bidirectional": False,
+                "units": 3,
+                "nonlinearity": "tanh",
+                "reset_after": True,
+            }
+        ],
+        "labels": ["negative", "positive"],
         "parameters": text.parameters,
     }
     numbers = next(model for model in listing.data if model.id == "tiny-numbers-lstm")
     assert numbers.features == ["temperature", "pressure"]
     assert (numbers.input_kind, numbers.seq_length, numbers.language) == ("numbers", 4, None)
-    assert (numbers.num_layers, numbers.task) == (2, "regression")
+    assert (numbers.num_layers, numbers.task, numbers.labels) == (2, "regression", None)
+    chain = next(model for model in listing.data if model.id == "tiny-chain-classes")
+    assert (chain.cell, chain.task, chain.num_layers, chain.bidirectional) == (
+        "mixed",
+        "classification",
+        2,
+        True,
+    )
+    assert [(block.cell, block.units, block.bidirectional) for block in chain.blocks] == [
+        ("lstm", 5, True),
+        ("gru", 3, False),
+    ]
+    assert chain.labels == ["sad", "calm", "happy", "angry"]
+
+
+def test_chain_detail_names_every_layer_by_block(client: TestClient) -> None:
+    detail = ModelDetail.model_validate(client.get("/api/v1/models/tiny-chain-series").json())
+    assert [(count.key, count.name) for count in detail.parameter_counts] == [
+        ("blocks.0.0", "Block 1 · GRU layer 1"),
+        ("blocks.1.0", "Block 2 · LSTM layer 1"),
+        ("blocks.1.1", "Block 2 · LSTM layer 2"),
+        ("head.0", "Dense 1"),
+    ]
+    assert [block.reset_after for block in detail.blocks] == [False, True]
+    assert sum(count.parameters for count in detail.parameter_counts) == detail.parameters
 
 
 def test_model_detail_adds_parameter_counts_card_and_examples(

@@ -27,7 +27,7 @@ def test_absent_steps_are_null_in_json_and_empty_in_csv() -> None:
     assert body["layers"][0]["gates"]["reset"][2] == [None, None]
     assert all(value is not None for value in body["layers"][0]["hidden"][1])
     rows = to_csv(view, 4).decode().splitlines()
-    assert rows[-1].endswith(",,,,") and rows[-1].startswith("0,forward,2,1,")
+    assert rows[-1].endswith(",,,,") and rows[-1].startswith("0,0,gru,forward,2,1,")
 
 
 def test_absent_steps_are_nan_in_npz() -> None:

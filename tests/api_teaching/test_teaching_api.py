@@ -86,7 +86,7 @@ def test_compare_parameter_tables_count_every_tensor(client: TestClient, model_o
         table = run["parameters"]
         assert table["total"] == model.total_parameters
         rows = {row["key"]: row for row in table["rows"]}
-        recurrent = rows["recurrent.0"]
+        recurrent = rows["blocks.0.0"]
         blocks = {"rnn": 1, "lstm": 4, "gru": 3}[run["cell"]]
         assert recurrent["pytorch"]["count"] == blocks * (5 * (6 + 5) + 2 * 5)
         assert recurrent["pytorch"]["substituted"] == f"{blocks} × (5 × (6 + 5) + 2 × 5)"

@@ -124,9 +124,11 @@ def test_trace_numbers_as_csv_with_precision(
     argv = ["trace", "tiny-numbers-lstm", "10,1000;11,1001", "--format", "csv", "--precision", "2"]
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "layer,direction,step,unit,token,input,forget,candidate,output,cell,hidden"
+    assert lines[0] == (
+        "layer,block,kind,direction,step,unit,token,input,forget,candidate,output,cell,hidden"
+    )
     assert len(lines) == 1 + 2 * 2 * 3  # layers x steps x units
-    assert all(len(value.split(".")[-1]) <= 2 for value in lines[1].split(",")[5:])
+    assert all(len(value.split(".")[-1]) <= 2 for value in lines[1].split(",")[7:])
 
 
 def test_trace_npz_needs_and_writes_a_file(
@@ -174,12 +176,7 @@ def test_models_prints_a_table_and_json(tiny_env: Path, capsys: pytest.CaptureFi
     assert "tiny-numbers-lstm" in table and "tiny-text-gru" in table
     assert main(["models", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert sorted(row["id"] for row in rows) == [
-        "tiny-numbers-lstm",
-        "tiny-series-birnn",
-        "tiny-text-bilstm",
-        "tiny-text-gru",
-    ]
+    assert sorted(row["id"] for row in rows) == TINY_IDS
 
 
 def test_models_dir_option_wins_over_the_environment(
@@ -187,7 +184,7 @@ def test_models_dir_option_wins_over_the_environment(
 ) -> None:
     argv = ["models", "--json", "--models-dir", str(tiny_models_dir), "--data-dir", str(tmp_path)]
     assert main(argv) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 4
+    assert len(json.loads(capsys.readouterr().out)) == len(TINY_IDS)
 
 
 def test_serve_runs_uvicorn_with_settings_in_the_environment(
@@ -247,14 +244,14 @@ def test_train_writes_a_model_that_loads_and_traces(tmp_path: Path) -> None:
         "weights.safetensors",
     ]
     model = load_model(directory)
-    assert (model.id, model.config.recurrent.cell) == ("weather-gru", "gru")
+    assert (model.id, model.config.cell) == ("weather-gru", "gru")
     assert "epochs=1" in model.card  # the card says it was a quick run
     steps = model.config.preprocessing.seq_length  # type: ignore[union-attr]
     traced = model.run_trace(model.config.examples[0])
     assert traced.prediction.unit == "°C" and math.isfinite(traced.prediction.value or math.nan)
     gates = traced.trace.layer(0, "forward").gates
     assert {name: tuple(values.shape) for name, values in gates.items()} == {
-        name: (1, steps, model.config.recurrent.hidden_size)
+        name: (1, steps, model.config.blocks[0].hidden_size)
         for name in ("reset", "update", "candidate")
     }
 
@@ -358,7 +355,7 @@ def test_an_imported_model_is_listed_and_traces_as_its_source(
     path, companions = package(source, tiny_env / "made")
 
     assert main(["import", str(path), *companions, *extra]) == 0
-    assert f"imported {model_id} ({config.recurrent.cell})" in capsys.readouterr().out
+    assert f"imported {model_id} ({config.cell})" in capsys.readouterr().out
 
     assert main(["models", "--json"]) == 0
     listed = {row["id"]: row["source"] for row in json.loads(capsys.readouterr().out)}

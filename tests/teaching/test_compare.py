@@ -38,7 +38,7 @@ def test_compare_traces_each_model_as_its_module_computes(
     for model, run in zip(models, comparison.runs, strict=True):
         features = model.prepare(SENTENCE).features
         with torch.no_grad():
-            output, _ = model.network.recurrent(features)
+            output, _ = model.network.blocks[0](features)
         torch.testing.assert_close(run.traced.trace.layer(-1).hidden, output)
         assert run.traced.prediction == model.predict([SENTENCE])[0]
         assert run.positions == list(range(8))

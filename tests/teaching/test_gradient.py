@@ -16,7 +16,7 @@ SENTENCE = "the movie was truly good"
 def _autograd_sensitivity(model: LoadedModel, raw: object) -> list[float]:
     """||d h_T / d x_t|| row by row of the Jacobian, with plain torch.autograd."""
     features = model.prepare(raw).features.detach().clone().requires_grad_(True)
-    _, state = model.network.recurrent(features)
+    _, state = model.network.blocks[0](features)
     h_n = state[0] if isinstance(state, tuple) else state
     final = h_n[-1, 0]  # the top layer's final h
     rows = [

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
 
 from app.teaching.errors import NotApplicable
-from app.teaching.state import state_study
-from app.zoo import LoadedModel
+from app.teaching.state import layer_hiddens, state_study
+from app.zoo import LoadedModel, load_model
 
 
 def _h_n(state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -24,7 +25,7 @@ def test_carried_state_equals_module_on_the_concatenated_sequence(
     study = state_study(model, weather_rows[:4], next_raw=weather_rows[4:])
     whole = model.prepare(weather_rows).features
     with torch.no_grad():
-        output, state = model.network.recurrent(whole)
+        output, state = model.network.blocks[0](whole)
     assert study.split == 4
     torch.testing.assert_close(_h_n(study.carried.trace.final_state), _h_n(state))
     torch.testing.assert_close(study.carried.trace.layer(-1).hidden[0], output[0, 4:])
@@ -41,10 +42,10 @@ def test_fresh_state_equals_module_on_the_second_part_alone(
     assert study.fresh.prediction == model.predict([weather_rows[2:]])[0]
     assert study.first.prediction == model.predict([weather_rows[:2]])[0]
     assert study.fresh.prediction.value != pytest.approx(study.carried.prediction.value)
-    assert torch.count_nonzero(_h_n(study.fresh.initial_state)) == 0
-    torch.testing.assert_close(
-        _h_n(study.carried.initial_state), _h_n(study.first.trace.final_state)
-    )
+    (fresh_start,) = study.fresh.initial_state  # one block
+    (carried_start,) = study.carried.initial_state
+    assert torch.count_nonzero(_h_n(fresh_start)) == 0
+    torch.testing.assert_close(_h_n(carried_start), _h_n(study.first.trace.final_state))
 
 
 def test_split_defaults_to_the_middle_and_values_follow_it(
@@ -63,7 +64,7 @@ def test_layer_two_reads_layer_one_output_sequence(
 ) -> None:
     model = make_numbers_model(cell)
     stack = state_study(model, weather_rows).stack
-    module = model.network.recurrent
+    module = model.network.blocks[0]
     # A stand-alone one-layer module holding layer 2's weights, fed layer 1's whole sequence
     # (return_sequences=True), computes layer 2's outputs.
     second = type(module)(module.hidden_size, module.hidden_size, batch_first=True).double()
@@ -113,3 +114,19 @@ def test_one_layer_model_has_a_one_layer_stack(
     stack = state_study(make_numbers_model("lstm", layers=1), weather_rows).stack
     assert len(stack.layer_outputs) == 1
     torch.testing.assert_close(stack.final_hidden, stack.layer_outputs[0][-1])
+
+
+def test_carried_state_through_a_chain_of_blocks_equals_the_whole_sequence(
+    tiny_models_dir: Path,
+) -> None:
+    """GRU(reset_after=False) -> 2-layer LSTM: each block carries its own state to the next
+    part, and reading in two parts equals reading the whole in one go."""
+    model = load_model(tiny_models_dir / "tiny-chain-series")
+    rows = [[10.0 + step, 1000.0 - 3 * step] for step in range(8)]
+    study = state_study(model, rows[:4], next_raw=rows[4:])
+    assert len(study.carried.initial_state) == 2
+    assert study.carried.prediction.value == pytest.approx(study.whole.prediction.value, abs=1e-6)
+    torch.testing.assert_close(
+        study.carried.trace.layer(-1).hidden[0], study.whole.trace.layer(-1).hidden[0, 4:]
+    )
+    assert [len(layer) for layer in layer_hiddens(study.carried.initial_state)] == [4, 3, 3]

@@ -26,7 +26,7 @@ NUMBERS = [[[0.0, 1.0, 2.0, 3.0]] * 3, [[5.0, -4.0, 3.0, -2.0], [1.0, 1.0, 1.0, 
 def inputs_for(model: LoadedModel) -> list[object]:
     if model.config.input_kind == "text":
         return list(TEXTS)
-    width = model.config.recurrent.input_size
+    width = model.config.blocks[0].input_size
     return [[row[:width] for row in raw] for raw in NUMBERS]
 
 
@@ -54,8 +54,8 @@ def test_run_trace_covers_every_step_and_layer(config: ModelConfig) -> None:
     traced = model.run_trace(raw)
 
     assert traced.trace.steps == traced.prepared.steps
-    assert traced.trace.num_layers == config.recurrent.num_layers
-    assert traced.trace.cell == config.recurrent.cell
+    assert traced.trace.num_layers == config.blocks[0].num_layers
+    assert traced.trace.cell == config.cell
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_parameter_counts_follow_the_formulas_and_sum_to_the_total(
 
     counts = model.parameter_counts()
 
-    assert [row["key"] for row in counts] == ["embedding", "recurrent.0", "recurrent.1", "head.0"]
+    assert [row["key"] for row in counts] == ["embedding", "blocks.0.0", "blocks.0.1", "head.0"]
     assert [row["name"] for row in counts] == [
         "Embedding",
         f"{cell.upper()} layer 1",

@@ -94,7 +94,7 @@ def test_weights_are_safetensors_named_like_pytorch(tmp_path: Path) -> None:
     names = set(load_file(str(directory / WEIGHTS_FILE)))
 
     assert {"embedding.weight", "head.layers.0.weight", "head.layers.0.bias"} <= names
-    assert {"recurrent.weight_ih_l1_reverse", "recurrent.bias_hh_l0"} <= names
+    assert {"blocks.0.weight_ih_l1_reverse", "blocks.0.bias_hh_l0"} <= names
 
 
 # -- strict weights -----------------------------------------------------------------------------
@@ -113,8 +113,8 @@ def rewrite_weights(directory: Path, change: dict[str, torch.Tensor | None]) -> 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        pytest.param({"recurrent.bias_hh_l1": None}, "missing", id="missing"),
-        pytest.param({"recurrent.extra": torch.zeros(2)}, "unexpected", id="unexpected"),
+        pytest.param({"blocks.0.bias_hh_l1": None}, "missing", id="missing"),
+        pytest.param({"blocks.0.extra": torch.zeros(2)}, "unexpected", id="unexpected"),
         pytest.param({"head.layers.0.bias": torch.zeros(2)}, "shape", id="wrong-shape"),
         pytest.param(
             {"head.layers.0.bias": torch.zeros(1, dtype=torch.int64)}, "int64", id="integer-dtype"
@@ -217,15 +217,15 @@ def test_a_pickle_posing_as_weights_is_never_unpickled(tmp_path: Path) -> None:
         pytest.param(lambda c: "{not json", "valid model config", id="not-json"),
         pytest.param(lambda c: json.dumps([1, 2]), "valid model config", id="not-an-object"),
         pytest.param(lambda c: json.dumps({**c, "extra": 1}), "extra", id="unknown-field"),
-        pytest.param(lambda c: json.dumps({**c, "format_version": 2}), "format_version", id="v2"),
+        pytest.param(lambda c: json.dumps({**c, "format_version": 3}), "format_version", id="v3"),
         pytest.param(lambda c: json.dumps({**c, "id": "../etc"}), "id", id="path-in-id"),
         pytest.param(
-            lambda c: json.dumps({**c, "recurrent": {**c["recurrent"], "cell": "tcn"}}),
+            lambda c: json.dumps({**c, "blocks": [{**c["blocks"][0], "cell": "tcn"}]}),
             "cell",
             id="unknown-cell",
         ),
         pytest.param(
-            lambda c: json.dumps({**c, "recurrent": {**c["recurrent"], "input_size": 5}}),
+            lambda c: json.dumps({**c, "blocks": [{**c["blocks"][0], "input_size": 5}]}),
             "input_size",
             id="input-size-not-embedding",
         ),
@@ -233,6 +233,78 @@ def test_a_pickle_posing_as_weights_is_never_unpickled(tmp_path: Path) -> None:
             lambda c: json.dumps({**c, "head": [{"out_features": 1, "activation": "relu"}]}),
             "sigmoid",
             id="sentiment-without-sigmoid",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "blocks": [*c["blocks"], {**c["blocks"][0]}]}),
+            r"blocks\[1\].input_size must be 3",
+            id="second-block-reads-the-wrong-width",
+        ),
+        pytest.param(lambda c: json.dumps({**c, "blocks": []}), "blocks", id="no-blocks"),
+        pytest.param(
+            lambda c: json.dumps({**c, "blocks": [{**c["blocks"][0], "reset_after": False}] * 9}),
+            "blocks",
+            id="more-blocks-than-the-limit",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {
+                    **c,
+                    "task": "classification",
+                    "labels": None,
+                    "head": [{"out_features": 3, "activation": "softmax"}],
+                }
+            ),
+            "names its 3 classes",
+            id="classes-without-labels",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {
+                    **c,
+                    "task": "classification",
+                    "labels": ["a", "b"],
+                    "head": [{"out_features": 3, "activation": "softmax"}],
+                }
+            ),
+            "name the 3 classes",
+            id="classes-with-too-few-labels",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {
+                    **c,
+                    "task": "classification",
+                    "labels": ["a"] * 1001,
+                    "head": [{"out_features": 1001, "activation": "softmax"}],
+                }
+            ),
+            "2 to 1000 classes",
+            id="too-many-classes",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "task": "regression", "head": [{"out_features": 2}]}),
+            "multi-output regression is not supported",
+            id="multi-output-regression",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {**c, "blocks": [{**c["blocks"][0], "cell": "lstm", "reset_after": False}]}
+            ),
+            "reset_after is a GRU option only",
+            id="reset-after-on-an-lstm",
+        ),
+        pytest.param(
+            lambda c: json.dumps(
+                {
+                    **c,
+                    "task": "next-token",
+                    "labels": ["x"] * 5,
+                    "blocks": [{**c["blocks"][0], "bidirectional": True}],
+                    "head": [{"out_features": 5, "activation": "softmax"}],
+                }
+            ),
+            "reads left to right",
+            id="bidirectional-next-token",
         ),
         pytest.param(
             lambda c: json.dumps({**c, "embedding": {**c["embedding"], "num_embeddings": 3}}),
@@ -363,3 +435,44 @@ def test_registry_keeps_scanning_while_the_folder_changed_moments_ago(tmp_path: 
     os.utime(uploads, ns=(mtime, mtime))
 
     assert [model.id for model in registry.all()] == ["first", "second"]
+
+
+# -- format version 1 ---------------------------------------------------------------------------
+
+
+def write_version_1(directory: Path) -> None:
+    """Rewrite a saved one-block model as format 1 wrote it: `recurrent` and its weight names."""
+    config_path = directory / CONFIG_FILE
+    document = json.loads(config_path.read_text(encoding="utf-8"))
+    (block,) = document.pop("blocks")
+    document.update(format_version=1, recurrent=block)
+    config_path.write_text(json.dumps(document), encoding="utf-8")
+    state = load_file(str(directory / WEIGHTS_FILE))
+    renamed = {name.replace("blocks.0.", "recurrent.", 1): value for name, value in state.items()}
+    save_file(renamed, str(directory / WEIGHTS_FILE))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_version_1_directories_load_as_the_one_block_case(tmp_path: Path, cell: str) -> None:
+    config = text_config(cell, num_layers=2, bidirectional=True)
+    current = load_model(saved(tmp_path / "v2", config))
+    old_directory = saved(tmp_path / "v1", config)
+    write_version_1(old_directory)
+    assert "recurrent" in json.loads((old_directory / CONFIG_FILE).read_text(encoding="utf-8"))
+
+    old = load_model(old_directory)
+
+    assert old.config == current.config and old.config.format_version == 2
+    assert old.predict(["a great film"]) == current.predict(["a great film"])
+    for name, tensor in current.network.state_dict().items():
+        assert torch.equal(old.network.state_dict()[name], tensor), name
+
+
+def test_version_1_weight_names_are_not_read_under_a_version_2_config(tmp_path: Path) -> None:
+    directory = saved(tmp_path)
+    state = load_file(str(directory / WEIGHTS_FILE))
+    renamed = {name.replace("blocks.0.", "recurrent.", 1): value for name, value in state.items()}
+    save_file(renamed, str(directory / WEIGHTS_FILE))
+
+    with pytest.raises(ModelFormatError, match="missing"):
+        load_model(directory)
