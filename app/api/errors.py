@@ -3,18 +3,22 @@
 Every error body is
 
     {"detail": [{"loc": ["body", "input", 3, 1], "field": "input[3][1]",
-                 "msg": "input[3][1]: Input should be a finite number", "type": "finite_number"}],
-     "message": "input[3][1]: Input should be a finite number"}
+                 "msg": "input[3][1] must be a finite number, got nan", "type": "not_finite",
+                 "code": "not_finite", "params": {"got": "nan"}}],
+     "message": "input[3][1] must be a finite number, got nan"}
 
 `detail` keeps FastAPI's list of `loc`/`msg`/`type` items (so FastAPI-aware clients keep working);
 `field` is the loc written as a path, `msg` is a sentence that starts with that path, and
-`message` joins all of them for clients that show one line. The input itself is never echoed.
+`message` joins all of them for clients that show one line. `code` is a stable snake_case key
+(ERROR_CODES lists them all) and `params` the values the message quotes, so a page can say the
+same in another language. The input itself is never echoed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,12 +30,84 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.zoo import InputError
+from app.zoo.inputs import INPUT_CODES, MOST_REPORTED
 
 log = logging.getLogger("gatescope.api")
 
 Loc = Sequence[str | int]
 _SOURCES = ("body", "query", "path", "header", "cookie")
-MAX_REPORTED_ERRORS = 20
+MAX_REPORTED_ERRORS = MOST_REPORTED
+
+# Codes of errors that are not about an input's value: (meaning, status).
+API_CODES: dict[str, str] = {
+    "unknown_model": "404: no model with this id",
+    "not_found": "404: no such route, or no uploaded model with this id",
+    "method_not_allowed": "405: the route does not take this method",
+    "bad_request": "400: the body could not be read",
+    "unauthorized": "401: a missing or wrong bearer token",
+    "forbidden": "403: shipped models cannot be deleted",
+    "id_taken": "409: an upload id that is already taken",
+    "body_too_large": "413: a body or upload over the size limit",
+    "invalid_json": "422: the body is not valid JSON",
+    "missing": "422: a required field is missing",
+    "unknown_field": "422: a field the request does not take",
+    "not_an_object": "422: the body (or a value) must be a JSON object",
+    "not_a_list": "422: a value must be a list",
+    "not_a_string": "422: a value must be a string",
+    "not_an_integer": "422: a value must be a whole number",
+    "not_a_boolean": "422: a value must be true or false",
+    "not_allowed": "422: a value that is not one of the allowed choices",
+    "below_minimum": "422: a number under its minimum",
+    "above_maximum": "422: a number over its maximum",
+    "too_few_items": "422: a list shorter than its minimum",
+    "too_many_items": "422: a list longer than its maximum",
+    "wrong_format": "422: a value that does not match its pattern (e.g. precision)",
+    "rnn_only_option": "422: an option only the plain rnn cell has",
+    "invalid_model": "422: an uploaded model gatescope cannot read",
+    "invalid_id": "422: a model id with characters it may not have",
+    "invalid": "422: any other invalid value",
+    "internal_error": "500: the server failed (the error is logged)",
+}
+ERROR_CODES: dict[str, str] = {
+    **{code: f"422: {meaning}" for code, meaning in INPUT_CODES.items()},
+    **API_CODES,
+}
+# pydantic's error types (and the API's older `type`s) as codes; anything else is `invalid`.
+TYPE_CODES: dict[str, str] = {
+    "json_invalid": "invalid_json",
+    "json_type": "invalid_json",
+    "missing": "missing",
+    "extra_forbidden": "unknown_field",
+    "model_type": "not_an_object",
+    "model_attributes_type": "not_an_object",
+    "dict_type": "not_an_object",
+    "list_type": "not_a_list",
+    "string_type": "not_a_string",
+    "string_unicode": "not_utf8",
+    "int_type": "not_an_integer",
+    "int_parsing": "not_an_integer",
+    "int_from_float": "not_an_integer",
+    "bool_type": "not_a_boolean",
+    "bool_parsing": "not_a_boolean",
+    "float_type": "not_a_number",
+    "float_parsing": "not_a_number",
+    "finite_number": "not_finite",
+    "literal_error": "not_allowed",
+    "enum": "not_allowed",
+    "greater_than": "below_minimum",
+    "greater_than_equal": "below_minimum",
+    "less_than": "above_maximum",
+    "less_than_equal": "above_maximum",
+    "too_short": "too_few_items",
+    "too_long": "too_many_items",
+    "string_pattern_mismatch": "wrong_format",
+    "too_large": "body_too_large",
+    "conflict": "id_taken",
+    "value_error": "invalid",
+    "http_400": "bad_request",
+    "http_404": "not_found",
+    "http_405": "method_not_allowed",
+}
 
 
 class ErrorItem(BaseModel):
@@ -42,7 +118,17 @@ class ErrorItem(BaseModel):
     )
     field: str = Field(description="`loc` without its source, as a path: `input[3][1]`.")
     msg: str = Field(description="A sentence naming the field and the problem.")
-    type: str = Field(description="A machine-readable kind, e.g. `finite_number`, `not_found`.")
+    type: str = Field(
+        description="FastAPI's kind of error (pydantic's type, e.g. `missing`); see `code`."
+    )
+    code: str = Field(
+        description="A stable snake_case key of the problem, for translations: "
+        + ", ".join(f"`{code}` ({meaning})" for code, meaning in ERROR_CODES.items())
+        + ". Views that do not apply to a model add their own (e.g. `padding_needs_text`)."
+    )
+    params: dict[str, Any] = Field(
+        description='The values the message quotes, e.g. `{"steps": 30000, "limit": 20000}`.'
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -59,11 +145,13 @@ class ErrorResponse(BaseModel):
                         {
                             "loc": ["body", "input", 3, 1],
                             "field": "input[3][1]",
-                            "msg": "input[3][1]: Input should be a finite number",
-                            "type": "finite_number",
+                            "msg": "input[3][1] must be a finite number, got nan",
+                            "type": "not_finite",
+                            "code": "not_finite",
+                            "params": {"got": "nan"},
                         }
                     ],
-                    "message": "input[3][1]: Input should be a finite number",
+                    "message": "input[3][1] must be a finite number, got nan",
                 }
             ]
         }
@@ -80,11 +168,25 @@ class ApiError(Exception):
         msg: str,
         type_: str = "value_error",
         headers: dict[str, str] | None = None,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(msg)
         self.status_code = status_code
-        self.items = [error_item(loc, msg, type_)]
+        self.items = [error_item(loc, msg, type_, code or code_of(type_, own=True), params)]
         self.headers = headers
+
+    @classmethod
+    def from_input(
+        cls, error: InputError, status_code: int = 422, type_: str | None = None
+    ) -> ApiError:
+        """An InputError (all its problems) as an ApiError; `type_` replaces the items' type."""
+        api_error = cls(status_code, ["body"], str(error))
+        api_error.items = input_error_items(error)
+        if type_ is not None:
+            for item in api_error.items:
+                item["type"] = type_
+        return api_error
 
 
 def field_path(loc: Loc) -> str:
@@ -104,11 +206,17 @@ def field_path(loc: Loc) -> str:
     return path
 
 
-def error_item(loc: Loc, msg: str, type_: str) -> dict[str, Any]:
+def error_item(
+    loc: Loc,
+    msg: str,
+    type_: str,
+    code: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """An ErrorItem as a dict; `msg` becomes a sentence that starts with the field.
 
     "must be a number" -> "input[2] must be a number"; pydantic's "Input should be ..." ->
-    "input[2]: Input should be ...".
+    "input[2]: Input should be ...". `code` defaults to the code of `type_`.
     """
     loc = [_printable(part) if isinstance(part, str) else part for part in loc]
     msg = _printable(msg)
@@ -119,7 +227,34 @@ def error_item(loc: Loc, msg: str, type_: str) -> dict[str, Any]:
         sentence = f"{path} {msg}"
     else:
         sentence = f"{path}: {msg}"
-    return {"loc": list(loc), "field": path, "msg": sentence, "type": type_}
+    return {
+        "loc": list(loc),
+        "field": path,
+        "msg": sentence,
+        "type": type_,
+        "code": code or code_of(type_),
+        "params": _plain(params or {}),
+    }
+
+
+def code_of(type_: str, own: bool = False) -> str:
+    """The code of an error type: known codes are their own, pydantic's types are mapped, and
+    anything else is `invalid` unless it is `own` (an ApiError's type is already a stable key,
+    such as a teaching view's `padding_needs_text`)."""
+    if type_ in ERROR_CODES:
+        return type_
+    return TYPE_CODES.get(type_, type_ if own else "invalid")
+
+
+def _plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params a JSON body can hold: numbers, booleans and (printable) strings; nothing else."""
+    plain: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, str):
+            plain[key] = _printable(value)
+        elif isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
+            plain[key] = value
+    return plain
 
 
 def error_response(
@@ -181,12 +316,17 @@ def _validation_item(error: dict[str, Any]) -> dict[str, Any]:
         position = loc[1] if len(loc) > 1 else "?"
         reason = ctx.get("error", "invalid JSON")
         return error_item(
-            ["body"], f"body is not valid JSON: {reason} at character {position}", "json_invalid"
+            ["body"],
+            f"body is not valid JSON: {reason} at character {position}",
+            "json_invalid",
+            params={"position": position},
         )
     msg = str(error.get("msg", "is invalid"))
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
-    return error_item(loc or ["body"], msg, str(error.get("type", "value_error")))
+    ctx = error.get("ctx") or {}
+    params = ctx.get("params") if isinstance(ctx.get("params"), dict) else ctx
+    return error_item(loc or ["body"], msg, str(error.get("type", "value_error")), params=params)
 
 
 async def _on_api_error(request: Request, exc: Exception) -> Response:
@@ -199,17 +339,27 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return error_response(422, validation_items(exc.errors()))
 
 
+def input_error_items(error: InputError, source: str = "body") -> list[dict[str, Any]]:
+    """Each problem of an InputError as an ErrorItem; its code is also its type."""
+    return [
+        error_item([source, *parse_field(item.field)], item.message, item.code, params=item.params)
+        for item in error.errors[:MAX_REPORTED_ERRORS]
+    ]
+
+
 async def _on_input_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InputError)
-    loc = ["body", *parse_field(exc.field)]
-    return error_response(422, [error_item(loc, exc.message, "value_error")])
+    return error_response(422, input_error_items(exc))
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     item = error_item(
-        [], f"{request.method} {request.url.path}: {detail}", f"http_{exc.status_code}"
+        [],
+        f"{request.method} {request.url.path}: {detail}",
+        f"http_{exc.status_code}",
+        params={"method": request.method, "path": request.url.path[:200]},
     )
     return error_response(exc.status_code, [item], exc.headers)
 
@@ -247,5 +397,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No model with this id."},
+    404: {"model": ErrorResponse, "description": "No model with this id (code `unknown_model`)."},
 }

@@ -1,34 +1,39 @@
-"""Operator limits (GATESCOPE_MAX_*), checked before torch runs; 422s that name the field."""
+"""Operator limits (GATESCOPE_MAX_*), checked before torch runs; 422s that name the field.
+
+The rules and their wording live in app.zoo.inputs; here they meet the settings, and their
+errors become 422s of type `limit_exceeded` (each with its own `code`, e.g. `too_many_steps`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, field_path
 from app.api.schemas import AdhocTraceRequest
 from app.config import Settings
 from app.recurrent import GATE_NAMES, CellKind
-from app.zoo import LoadedModel
+from app.zoo import InputError, LoadedModel
+from app.zoo import inputs as rules
 
 
-def _too_much(loc: list[str | int], msg: str) -> ApiError:
-    return ApiError(422, ["body", *loc], msg, "limit_exceeded")
+def _too_much(error: InputError) -> ApiError:
+    return ApiError.from_input(error, type_="limit_exceeded")
 
 
 def check_input(raw: Any, loc: list[str | int], settings: Settings) -> None:
     """A text no longer than max_text_chars, a list of steps no longer than max_steps."""
-    if isinstance(raw, str) and len(raw) > settings.max_text_chars:
-        raise _too_much(loc, f"has {len(raw)} characters; the limit is {settings.max_text_chars}")
-    if isinstance(raw, list) and len(raw) > settings.max_steps:
-        raise _too_much(loc, f"has {len(raw)} steps; the limit is {settings.max_steps}")
+    try:
+        rules.check_lengths(raw, field_path(loc), rules.limits_of(settings))
+    except InputError as error:
+        raise _too_much(error) from error
 
 
 def check_batch(raws: list[Any], settings: Settings) -> None:
     """At most max_batch inputs, each within the input limits."""
-    if len(raws) > settings.max_batch:
-        raise _too_much(["inputs"], f"has {len(raws)} inputs; the limit is {settings.max_batch}")
-    for index, raw in enumerate(raws):
-        check_input(raw, ["inputs", index], settings)
+    try:
+        rules.check_batch(raws, "inputs", rules.limits_of(settings))
+    except InputError as error:
+        raise _too_much(error) from error
 
 
 def trace_size(cell: CellKind, steps: int, units: int, layers: int, bidirectional: bool) -> int:
@@ -39,12 +44,10 @@ def trace_size(cell: CellKind, steps: int, units: int, layers: int, bidirectiona
 
 
 def check_trace_size(size: int, settings: Settings) -> None:
-    if size > settings.max_trace_values:
-        raise _too_much(
-            [],
-            f"this trace would hold {size} numbers; the limit is {settings.max_trace_values}: "
-            "use fewer steps, units or layers",
-        )
+    try:
+        rules.check_trace_values(size, settings.max_trace_values)
+    except InputError as error:
+        raise _too_much(error) from error
 
 
 def model_trace_size(model: LoadedModel, raw: Any) -> int:
@@ -65,9 +68,11 @@ def check_adhoc(request: AdhocTraceRequest, settings: Settings) -> None:
         ("hidden_size", request.hidden_size, settings.max_hidden_size),
         ("num_layers", request.num_layers, settings.max_layers),
     )
-    for name, value, limit in bounds:
-        if value > limit:
-            raise _too_much([name], f"is {value}; the limit is {limit}")
+    try:
+        for name, value, limit in bounds:
+            rules.check_at_most(value, name, limit)
+    except InputError as error:
+        raise _too_much(error) from error
     check_input(request.input, ["input"], settings)
     size = trace_size(
         request.cell,

@@ -8,7 +8,6 @@ beyond float32's range.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,137 +23,36 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.api.errors import MAX_REPORTED_ERRORS
-from app.config import ABSOLUTE_MAX_STEPS
+from app.api.errors import MAX_REPORTED_ERRORS, parse_field
+from app.limits import MAX_BATCH_INPUTS, MAX_LAYERS, MAX_UNITS
 from app.recurrent import CellKind as Cell
+from app.zoo import inputs as rules
+from app.zoo.errors import InputError
 from app.zoo.spec import Task
 
-FLOAT32_MAX = 3.4028234663852886e38
-
-# -- validation of raw inputs ---------------------------------------------------------------------
-
-Problem = tuple[tuple[int, ...], PydanticCustomError]
+# -- validation of raw inputs: app.zoo.inputs's rules, raised as pydantic errors ----------------
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value[:40])
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return repr(value)[:40]
-
-
-def number_problem(value: Any) -> PydanticCustomError | None:
-    """Why `value` is not a finite JSON number the network can read, or None when it is."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return PydanticCustomError(
-            "float_type", "must be a number, got {got}", {"got": _describe(value)}
-        )
-    if isinstance(value, float) and not math.isfinite(value):
-        return PydanticCustomError(
-            "finite_number", "must be a finite number, got {got}", {"got": repr(value)}
-        )
-    if abs(value) > FLOAT32_MAX:
-        return PydanticCustomError(
-            "too_large", "is too large: numbers must lie within +-3.4e38 (float32)", {}
-        )
-    return None
-
-
-def _step_problems(index: int, step: Any, width: int | None) -> list[Problem]:
-    """Problems of one step: a number (one feature) or a list of numbers."""
-    if not isinstance(step, list):
-        problem = number_problem(step)
-        if problem is None and width not in (None, 1):
-            problem = PydanticCustomError(
-                "list_type", "must be a list of {width} numbers", {"width": width}
-            )
-        return [((index,), problem)] if problem else []
-    if width is not None and len(step) != width:
-        return [
-            (
-                (index,),
-                PydanticCustomError(
-                    "step_width",
-                    "has {got} values; each step needs {width}",
-                    {"got": len(step), "width": width},
-                ),
-            )
-        ]
-    problems: list[Problem] = []
-    for column, value in enumerate(step):
-        problem = number_problem(value)
-        if problem is not None:
-            problems.append(((index, column), problem))
-    return problems
-
-
-def steps_problems(steps: list[Any], width: int | None = None) -> list[Problem]:
-    """Problems of a list of steps (at most MAX_REPORTED_ERRORS); `width` fixes each step's size."""
-    if not steps:
-        return [((), PydanticCustomError("too_short", "has no steps", {}))]
-    if len(steps) > ABSOLUTE_MAX_STEPS:
-        return [
-            (
-                (),
-                PydanticCustomError(
-                    "too_long",
-                    "has {got} steps; the limit is {limit}",
-                    {"got": len(steps), "limit": ABSOLUTE_MAX_STEPS},
-                ),
-            )
-        ]
-    problems: list[Problem] = []
-    for index, step in enumerate(steps):
-        problems.extend(_step_problems(index, step, width))
-        if len(problems) >= MAX_REPORTED_ERRORS:
-            break
-    return problems
-
-
-def raise_problems(value: Any, problems: list[Problem]) -> None:
-    """Raise the problems as one ValidationError; pydantic prefixes each loc with the field."""
-    if problems:
+def raise_input_errors(value: Any, errors: list[InputError]) -> None:
+    """Raise the validator's errors as one ValidationError; pydantic prefixes each loc with the
+    field. The type is the error's code, and its params travel in the context."""
+    if errors:
         details = [
-            InitErrorDetails(type=error, loc=loc, input=value)
-            for loc, error in problems[:MAX_REPORTED_ERRORS]
+            InitErrorDetails(
+                type=PydanticCustomError(error.code, error.message, {"params": error.params}),
+                loc=tuple(parse_field(error.field)),
+                input=value,
+            )
+            for error in errors[:MAX_REPORTED_ERRORS]
         ]
         raise ValidationError.from_exception_data("input", details)
 
 
-def is_utf8(text: str) -> bool:
-    """False for strings with lone surrogates, which JSON escapes allow and UTF-8 cannot hold."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def check_model_input(value: Any) -> str | list[Any]:
-    """A sentence (non-blank string) or a list of numeric steps; anything else is refused."""
-    if isinstance(value, str):
-        if not value.strip():
-            raise PydanticCustomError("blank_text", "is empty or only whitespace: type a sentence")
-        if not is_utf8(value):
-            raise PydanticCustomError(
-                "unicode_error", "holds a lone surrogate escape (\\ud800-\\udfff): not text"
-            )
-        return value
-    if isinstance(value, list):
-        raise_problems(value, steps_problems(value))
-        return value
-    raise PydanticCustomError(
-        "input_type",
-        "must be a sentence (a string) or a list of steps (lists of numbers), got {got}",
-        {"got": _describe(value)},
-    )
+    """A sentence or a list of numeric steps, by app.zoo.inputs's rules (hard ceilings only;
+    limits.py applies the operator's)."""
+    raise_input_errors(value, rules.input_errors(value))
+    return value
 
 
 STEPS_SCHEMA: dict[str, Any] = {
@@ -202,7 +100,7 @@ class PredictRequest(BaseModel):
         json_schema_extra={"examples": [{"inputs": ["a great film", "a dull film"]}]},
     )
 
-    inputs: Annotated[list[ModelInput], Field(min_length=1, max_length=10_000)]
+    inputs: Annotated[list[ModelInput], Field(min_length=1, max_length=MAX_BATCH_INPUTS)]
 
 
 class AdhocTraceRequest(BaseModel):
@@ -230,9 +128,9 @@ class AdhocTraceRequest(BaseModel):
     )
 
     cell: Cell
-    input_size: Annotated[StrictInt, Field(ge=1, le=4096, description="Features per step.")]
-    hidden_size: Annotated[StrictInt, Field(ge=1, le=4096, description="Units per layer.")]
-    num_layers: Annotated[StrictInt, Field(ge=1, le=16)] = 1
+    input_size: Annotated[StrictInt, Field(ge=1, le=MAX_UNITS, description="Features per step.")]
+    hidden_size: Annotated[StrictInt, Field(ge=1, le=MAX_UNITS, description="Units per layer.")]
+    num_layers: Annotated[StrictInt, Field(ge=1, le=MAX_LAYERS)] = 1
     bidirectional: Annotated[bool, Strict()] = False
     nonlinearity: Literal["tanh", "relu"] = Field(default="tanh", description="nn.RNN only.")
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
@@ -241,22 +139,19 @@ class AdhocTraceRequest(BaseModel):
     @field_validator("input")
     @classmethod
     def _steps_fit_the_input_size(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
-        raise_problems(value, steps_problems(value, info.data.get("input_size")))
+        raise_input_errors(value, rules.steps_errors(value, "", info.data.get("input_size")))
         return value
 
     @field_validator("nonlinearity")
     @classmethod
     def _nonlinearity_is_for_rnn(cls, value: str, info: ValidationInfo) -> str:
         if value != "tanh" and info.data.get("cell") not in (None, "rnn"):
-            raise ValueError("is an option of the plain rnn cell only")
+            raise PydanticCustomError("rnn_only_option", "is an option of the plain rnn cell only")
         return value
 
     def rows(self) -> list[list[float]]:
         """The input as float rows (a flat list is one feature per step)."""
-        return [
-            [float(x) for x in step] if isinstance(step, list) else [float(step)]
-            for step in self.input
-        ]
+        return rules.check_steps(self.input, "input", self.input_size)
 
 
 # -- responses ----------------------------------------------------------------------------------
