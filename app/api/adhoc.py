@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from functools import lru_cache
 from typing import Annotated, Any
 
 import torch
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
-from torch import nn
 
 from app.api.cache import CacheDep, cache_key
 from app.api.deps import ExportDep, Gzip, GzipDep, PrecisionDep, SettingsDep
@@ -17,7 +14,8 @@ from app.api.limits import check_adhoc
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, trace_response
 from app.api.schemas import AdhocTraceRequest, TraceResponse
 from app.api.workers import WorkersDep
-from app.recurrent import trace
+from app.recurrent import RecurrentOptions, trace
+from app.recurrent.seeded import seeded_recurrent
 from app.serialize import ExportFormat, view_of_trace
 
 router = APIRouter(tags=["ad-hoc networks"])
@@ -42,58 +40,15 @@ ADHOC_EXAMPLES: dict[str, Any] = {
 }
 
 
-@lru_cache(maxsize=16)
-def seeded_module(
-    cell: str,
-    input_size: int,
-    hidden_size: int,
-    num_layers: int,
-    bidirectional: bool,
-    nonlinearity: str,
-    seed: int,
-) -> nn.RNNBase:
-    """An nn.RNN/LSTM/GRU initialised as PyTorch does (U(-k, k), k = 1/sqrt(hidden)), from a
-    private generator: the same seed gives the same weights in every process, and the global
-    RNG (which other requests may use) is never touched. Cached modules are only read."""
-    options: dict[str, Any] = dict(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
-        batch_first=True,
-        device="meta",
-    )
-    module: nn.RNNBase
-    if cell == "lstm":
-        module = nn.LSTM(**options)
-    elif cell == "gru":
-        module = nn.GRU(**options)
-    else:
-        module = nn.RNN(**options, nonlinearity=nonlinearity)
-    module = module.to_empty(device="cpu")
-    generator = torch.Generator().manual_seed(seed)
-    bound = 1.0 / math.sqrt(hidden_size)
-    with torch.no_grad():
-        for _, parameter in module.named_parameters():
-            parameter.uniform_(-bound, bound, generator=generator)
-    return module.eval()
-
-
-def warm_up() -> None:
-    """Build and trace a tiny network once: torch's first meta-device build costs ~0.3 s."""
-    module = seeded_module("lstm", 1, 1, 1, False, "tanh", 0)
-    trace(module, torch.zeros(1, 1, 1))
-
-
-def module_for(request: AdhocTraceRequest) -> nn.RNNBase:
-    return seeded_module(
-        request.cell,
-        request.input_size,
-        request.hidden_size,
-        request.num_layers,
-        request.bidirectional,
-        request.nonlinearity,
-        request.seed,
+def options_of_request(request: AdhocTraceRequest) -> RecurrentOptions:
+    return RecurrentOptions(
+        cell=request.cell,
+        input_size=request.input_size,
+        hidden_size=request.hidden_size,
+        num_layers=request.num_layers,
+        bidirectional=request.bidirectional,
+        nonlinearity=request.nonlinearity,
+        reset_after=request.reset_after,
     )
 
 
@@ -116,10 +71,8 @@ async def trace_adhoc(
     cache: CacheDep,
 ) -> Response:
     check_adhoc(body, settings)
-    shape = (body.cell, body.input_size, body.hidden_size, body.num_layers, body.bidirectional)
-    key = cache_key(
-        "adhoc", *shape, body.nonlinearity, body.seed, export, precision, compression, body.input
-    )
+    options = options_of_request(body)
+    key = cache_key("adhoc", repr(options), body.seed, export, precision, compression, body.input)
     return await cache.answer(
         key, lambda: workers.run(adhoc_response, body, export, precision, compression)
     )
@@ -131,6 +84,6 @@ def adhoc_response(
     """Build (or reuse) the seeded module, trace, render and compress, in a model worker."""
     rows = body.rows()
     inputs = torch.tensor([rows], dtype=torch.float32)
-    traced = trace(module_for(body), inputs)
+    traced = trace(seeded_recurrent(options_of_request(body), body.seed), inputs)
     stem = f"adhoc-{body.cell}-seed{body.seed}"
     return trace_response(view_of_trace(traced, rows), export, precision, stem, compression)

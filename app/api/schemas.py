@@ -133,6 +133,11 @@ class AdhocTraceRequest(BaseModel):
     num_layers: Annotated[StrictInt, Field(ge=1, le=MAX_LAYERS)] = 1
     bidirectional: Annotated[bool, Strict()] = False
     nonlinearity: Literal["tanh", "relu"] = Field(default="tanh", description="nn.RNN only.")
+    reset_after: Annotated[bool, Strict()] = Field(
+        default=True,
+        description="GRU only. false: Keras's reset_after=False, the class notes' GRU, with the "
+        "reset gate applied to h before the recurrent product (nn.GRU is reset_after=True).",
+    )
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
     input: Annotated[list[Any], WithJsonSchema(STEPS_SCHEMA)]
 
@@ -147,6 +152,13 @@ class AdhocTraceRequest(BaseModel):
     def _nonlinearity_is_for_rnn(cls, value: str, info: ValidationInfo) -> str:
         if value != "tanh" and info.data.get("cell") not in (None, "rnn"):
             raise PydanticCustomError("rnn_only_option", "is an option of the plain rnn cell only")
+        return value
+
+    @field_validator("reset_after")
+    @classmethod
+    def _reset_after_is_for_gru(cls, value: bool, info: ValidationInfo) -> bool:
+        if not value and info.data.get("cell") not in (None, "gru"):
+            raise PydanticCustomError("gru_only_option", "is an option of the gru cell only")
         return value
 
     def rows(self) -> list[list[float]]:

@@ -10,7 +10,8 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app.api.adhoc import seeded_module
+from app.recurrent import RecurrentOptions
+from app.recurrent.seeded import seeded_recurrent
 
 STEPS = [[0.5, -1.0], [1.0, 0.0], [0.0, 0.25], [-0.5, 0.5]]
 
@@ -33,19 +34,31 @@ def test_adhoc_trace_has_the_trace_layout_without_prediction(client: TestClient)
 
 
 @pytest.mark.parametrize(
-    ("cell", "layers", "bidirectional"),
+    ("cell", "layers", "bidirectional", "reset_after"),
     [
-        pytest.param("rnn", 1, False, id="rnn"),
-        pytest.param("gru", 2, True, id="gru-2-layers-bidirectional"),
-        pytest.param("lstm", 3, False, id="lstm-3-layers"),
+        pytest.param("rnn", 1, False, True, id="rnn"),
+        pytest.param("gru", 2, True, True, id="gru-2-layers-bidirectional"),
+        pytest.param("lstm", 3, False, True, id="lstm-3-layers"),
+        pytest.param("gru", 2, True, False, id="gru-reset-before-2-layers-bidirectional"),
     ],
 )
 def test_adhoc_top_hidden_equals_the_native_module(
-    client: TestClient, cell: str, layers: int, bidirectional: bool
+    client: TestClient, cell: str, layers: int, bidirectional: bool, reset_after: bool
 ) -> None:
-    fields = adhoc(cell=cell, num_layers=layers, bidirectional=bidirectional, seed=11)
+    fields = adhoc(
+        cell=cell, num_layers=layers, bidirectional=bidirectional, reset_after=reset_after, seed=11
+    )
     body = client.post("/api/v1/trace?precision=full", json=fields).json()
-    module = seeded_module(cell, 2, 3, layers, bidirectional, "tanh", 11)
+    assert {layer["reset_after"] for layer in body["layers"]} == {reset_after}
+    options = RecurrentOptions(
+        cell=cell,  # type: ignore[arg-type]
+        input_size=2,
+        hidden_size=3,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        reset_after=reset_after,
+    )
+    module = seeded_recurrent(options, 11)
     with torch.no_grad():
         output, _ = module(torch.tensor([STEPS]))
     top = [layer for layer in body["layers"] if layer["layer"] == layers - 1]
@@ -122,3 +135,9 @@ def test_a_trace_too_large_to_send_is_refused(client: TestClient) -> None:
     response = client.post("/api/v1/trace", json=fields)
     assert response.status_code == 422
     assert "numbers; the limit is" in response.json()["message"]
+
+
+def test_reset_after_false_is_a_gru_option_only(client: TestClient) -> None:
+    response = client.post("/api/v1/trace", json=adhoc(cell="lstm", reset_after=False))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "reset_after"
