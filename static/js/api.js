@@ -2,13 +2,16 @@
 
 const BASE = "/api/v1";
 const TOKEN_KEY = "gatescope.token";
+// A request with no answer after this long is given up (a trace of the longest input takes seconds).
+export const TIMEOUT_MS = 120_000;
 
 export class ApiError extends Error {
   /** status 0 means the request never got an answer (server down, offline). */
-  constructor(status, detail) {
+  constructor(status, detail, { timeout = false } = {}) {
     super(typeof detail === "string" ? detail : `HTTP ${status}`);
     this.status = status;
     this.detail = detail;
+    this.timeout = timeout; // status 0 because the server took longer than TIMEOUT_MS
   }
 
   /** FastAPI's detail as a list of {field, path, message}; a string detail has no field. */
@@ -17,7 +20,10 @@ export class ApiError extends Error {
       return this.detail.map((item) => {
         const loc = item.loc || [];
         const path = ["body", "path", "query"].includes(loc[0]) ? loc.slice(1) : loc;
-        return { field: item.field ?? fieldName(path), path, message: item.msg ?? String(item) };
+        const problem = { field: item.field ?? fieldName(path), path, message: item.msg ?? String(item) };
+        // a stable code (and its params) lets the page say it in its own language
+        if (item.code) Object.assign(problem, { code: item.code, params: item.params || {} });
+        return problem;
       });
     }
     const message = typeof this.detail === "string" ? this.detail : this.message;
@@ -56,15 +62,20 @@ async function request(method, path, body) {
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   try {
     response = await fetch(BASE + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
+      signal: controller.signal,
     });
   } catch (error) {
-    throw new ApiError(0, error.message);
+    throw new ApiError(0, error.message, { timeout: controller.signal.aborted });
+  } finally {
+    clearTimeout(timer);
   }
   const payload = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, payload?.detail ?? response.statusText);

@@ -50,6 +50,7 @@ export class ErrorBox {
 
   clear() {
     this.box.hidden = true;
+    delete this.box.dataset.status;
     this.box.replaceChildren();
     this.input.classList.remove("invalid");
     this.input.removeAttribute("aria-invalid");

@@ -1,8 +1,11 @@
 // The explorer page: wires the controls, the player and the views together.
 // Views never reach into each other; this module owns the state (model, trace, layer, step,
-// unit — step and unit counted from 1 as shown) and hands each view what it needs.
+// unit — step and unit counted from 1 as shown) and hands each view what it needs. Reading the
+// input, the request in flight, the token and errors are the page shell's (shell.js).
+// What is on screen is also on <body>: data-model, data-step, data-unit, data-layer,
+// data-direction, data-playing (besides the shell's data-state and data-renders).
 
-import { api, ApiError } from "./api.js";
+import { api } from "./api.js";
 import { applyStatic, lang, onLangChange, setLang, t } from "./i18n.js";
 import { cancelPending, flush as flushUrl, pushState, readState, replaceState } from "./url-state.js";
 import { Player, SPEEDS } from "./player.js";
@@ -12,11 +15,10 @@ import { UnitLines } from "./unit-lines.js";
 import { TokenStrip } from "./tokens.js";
 import { PredictionView } from "./prediction.js";
 import { EquationPanel } from "./equations.js";
-import { ErrorBox } from "./errors.js";
-import { ParseError, exampleLabel, formatNumbers, parseNumbers } from "./input.js";
+import { exampleLabel, formatNumbers } from "./input.js";
 import { fillModelSelect, inputHint } from "./models.js";
 import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
-import { TokenBox } from "./token-box.js";
+import { PageShell } from "./shell.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const byId = (id) => document.getElementById(id);
@@ -51,8 +53,14 @@ const views = {
   equations: new EquationPanel(byTestId("equation-panel"), byId("equation-title")),
   heatmaps: new Map(), // series key -> Heatmap
 };
-const errors = new ErrorBox(byTestId("error-message"), els.input);
-const tokenBox = new TokenBox(byTestId("token-box"), byTestId("token-input"), byId("token-message"));
+const shell = new PageShell({
+  input: els.input,
+  run: els.run,
+  kind: () => state.model?.input_kind,
+  submit: () => runTrace(),
+  model: () => state.model?.id,
+});
+const errors = shell.errors;
 
 const state = {
   models: [],
@@ -65,8 +73,6 @@ const state = {
   unit: 1,
   input: null, // the box text the current trace was run on
   locations: null,
-  request: 0, // only the latest trace request may render
-  renders: 0, // traces drawn so far (tests wait for the next one)
 };
 
 const player = new Player((index, playing) => {
@@ -88,9 +94,24 @@ function urlState() {
   };
 }
 
-/** Stepping, units and layers replace the URL; a payload given to render() by hand has no URL. */
+/** Stepping, units and layers replace the URL (a trace of another model's name keeps it). */
 function syncUrl() {
+  publish();
   if (state.trace && state.model && state.trace.model === state.model.id) replaceState(urlState());
+}
+
+/** What is on screen, on <body data-*> (for tests and anyone inspecting the page). */
+function publish() {
+  const layer = state.trace?.layers[state.layerIndex];
+  const shown = {
+    model: state.model?.id ?? "",
+    step: state.trace ? String(state.step) : "",
+    unit: state.trace ? String(state.unit) : "",
+    layer: layer ? String(layer.layer + 1) : "",
+    direction: layer?.direction ?? "",
+    playing: String(player.playing),
+  };
+  Object.assign(document.body.dataset, shown);
 }
 
 // -- models and inputs ------------------------------------------------------------------------
@@ -112,6 +133,7 @@ async function selectModel(id, { fillExample }) {
   }
   state.model = model;
   els.model.value = id;
+  publish();
   showResults(false);
   renderInputHints();
   state.detail = null;
@@ -172,31 +194,6 @@ function setInputFromExample(example) {
   errors.clear();
 }
 
-/** The box as the API wants it: the sentence, or the parsed rows (null after a parse error). */
-function readInput() {
-  const text = els.input.value;
-  if (state.model.input_kind !== "numbers") {
-    if (!text.trim()) {
-      errors.show(t("error.empty"), [], { text });
-      return null;
-    }
-    return { text, input: text, locations: null };
-  }
-  try {
-    const { rows, locations } = parseNumbers(text);
-    if (!rows.length) {
-      errors.show(t("error.empty"), [], { text });
-      return null;
-    }
-    return { text, input: rows, locations };
-  } catch (error) {
-    if (!(error instanceof ParseError)) throw error;
-    const problem = error.problem(t("error.parse", { text: error.text }));
-    errors.show(t("error.422"), [problem], { text, locations: [...Array(error.step).fill(null), error.location] });
-    return null;
-  }
-}
-
 // -- running a trace --------------------------------------------------------------------------
 
 async function runTrace({ push = true, view = null } = {}) {
@@ -205,52 +202,17 @@ async function runTrace({ push = true, view = null } = {}) {
     errors.show(t("error.noModel"));
     return;
   }
-  const read = readInput();
+  const read = shell.readInput();
   if (!read) return;
-  const request = ++state.request;
   const model = state.model;
-  setBusy(true);
-  let payload;
-  try {
-    payload = await api.trace(model.id, read.input);
-  } catch (error) {
-    if (request === state.request) showApiError(error, read, () => runTrace({ push, view }));
-    return;
-  } finally {
-    if (request === state.request) setBusy(false);
-  }
-  if (request !== state.request || state.model !== model) return;
+  const retry = () => runTrace({ push, view });
+  const payload = await shell.request(() => api.trace(model.id, read.input), { read, retry });
+  if (payload === null || state.model !== model) return;
   state.input = read.text;
   state.locations = read.locations;
   await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
   else syncUrl();
-}
-
-function showApiError(error, read, retry) {
-  if (!(error instanceof ApiError)) throw error;
-  if (error.status === 401) {
-    askForToken(retry);
-    return;
-  }
-  const headline = errorHeadline(error.status);
-  const problems = error.status === 0 ? [] : error.problems;
-  errors.show(headline, problems, read ? { text: read.text, locations: read.locations } : {});
-  document.body.dataset.state = "error";
-}
-
-function errorHeadline(status) {
-  if (status === 0) return t("error.network");
-  if (status === 404) return t("error.404", { model: state.model?.id });
-  if ([413, 422, 429].includes(status)) return t(`error.${status}`);
-  return t(status >= 500 ? "error.500" : "error.status", { status });
-}
-
-function setBusy(busy) {
-  els.run.disabled = busy;
-  els.run.textContent = t(busy ? "running" : "run");
-  els.run.setAttribute("aria-busy", String(busy));
-  document.body.dataset.state = busy ? "loading" : document.body.dataset.state === "loading" ? "ready" : document.body.dataset.state;
 }
 
 // -- rendering --------------------------------------------------------------------------------
@@ -283,8 +245,8 @@ async function render(payload, view = {}) {
   await renderLayer();
   player.load(payload.steps, state.step - 1);
   applyStep(state.step, { force: true });
-  state.renders += 1;
-  document.body.dataset.state = "ready";
+  publish();
+  shell.rendered();
 }
 
 /** (Re)draw every per-layer view: heatmaps, bars, unit lines, equations. */
@@ -422,29 +384,13 @@ function setPlayButton(playing) {
   els.play.dataset.playing = String(playing);
   els.play.querySelector(".icon").textContent = playing ? "❚❚" : "▶";
   els.play.querySelector(".label").textContent = t(playing ? "player.pause" : "player.play");
-}
-
-// -- token ------------------------------------------------------------------------------------
-
-function askForToken(retry) {
-  tokenBox.ask(retry, t("token.wrong"));
-  document.body.dataset.state = "token";
+  document.body.dataset.playing = String(playing);
 }
 
 // -- controls and keys ------------------------------------------------------------------------
 
 function bindControls() {
   els.run.addEventListener("click", () => runTrace());
-  els.input.addEventListener("keydown", (event) => {
-    // Ctrl/Cmd+Enter runs from the box; Enter alone runs a sentence (text stays one line).
-    if (event.isComposing || event.keyCode === 229) return; // Enter that completes a Hangul syllable
-    const sentence = state.model?.input_kind !== "numbers";
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || (sentence && !event.shiftKey))) {
-      event.preventDefault();
-      runTrace();
-    }
-  });
-  els.input.addEventListener("input", () => errors.clear());
   els.model.addEventListener("change", () => selectModel(els.model.value, { fillExample: true }).catch(onFailure));
   els.examples.addEventListener("change", () => {
     const index = Number.parseInt(els.examples.value, 10);
@@ -510,7 +456,7 @@ function onLanguage() {
   fillModelSelect(els.model, state.models, state.model?.id);
   renderInputHints();
   if (state.detail) fillExamples(state.detail.examples || []);
-  setBusy(els.run.disabled && els.run.getAttribute("aria-busy") === "true");
+  shell.relabel();
   setPlayButton(player.playing);
   if (state.trace) {
     views.tokens.update(state.trace, { step: state.step }, state.model?.features);
@@ -549,18 +495,14 @@ async function restoreFromUrl({ first = false } = {}) {
 }
 
 function onFailure(error) {
-  if (error instanceof ApiError) showApiError(error, null, () => start());
-  else {
-    errors.show(t("error.title"), [{ path: [], field: null, message: String(error?.message || error) }]);
-    throw error;
-  }
+  shell.fail(error, null, () => start());
 }
 
 async function start() {
   try {
     await loadModels();
     if (state.models.length) await restoreFromUrl({ first: true });
-    if (document.body.dataset.state !== "ready") document.body.dataset.state = "idle";
+    if (!["ready", "error", "token"].includes(document.body.dataset.state)) shell.setState("idle");
   } catch (error) {
     onFailure(error);
   }
@@ -572,35 +514,4 @@ setPlayButton(false);
 bindControls();
 onLangChange(onLanguage);
 
-window.gatescope = {
-  get trace() {
-    return state.trace;
-  },
-  get state() {
-    const layer = state.trace?.layers[state.layerIndex];
-    return {
-      model: state.model?.id ?? null,
-      step: state.step,
-      unit: state.unit,
-      layer: layer ? layer.layer + 1 : null,
-      direction: layer?.direction ?? null,
-      playing: player.playing,
-      input: state.input,
-    };
-  },
-  get renders() {
-    return state.renders;
-  },
-  render,
-  /** Move to `step` (from 1); resolves when every plot has been updated. */
-  seek: (step) => {
-    const target = clamp(step, 1, state.trace?.steps ?? 1);
-    const done = applyStep(target);
-    player.seek(target - 1);
-    return done;
-  },
-  setUnit,
-  setLayer,
-  player,
-  ready: start(),
-};
+start();

@@ -91,6 +91,7 @@ export class PredictionView {
         mode: this.series.length > 60 ? "lines" : "lines+markers",
         x: oneTo(this.series.length),
         y: this.series,
+        text: this.payload.tokens ?? undefined, // forming.js names the tipping word from these
         line: { color: "#0072B2", width: 3 },
         marker: { size: 5 },
         hovertemplate: "%{x}: %{y:.3f}<extra></extra>",

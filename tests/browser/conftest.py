@@ -76,21 +76,42 @@ class ExplorerPage:
     def wait_idle(self) -> None:
         """Until the page has booted and no trace is in flight."""
         self.page.wait_for_function(
-            "() => window.gatescope"
+            "() => document.body.dataset.renders !== undefined"
             " && !['booting', 'loading'].includes(document.body.dataset.state)",
             timeout=TIMEOUT_MS,
         )
-        self.page.evaluate("() => window.gatescope.ready")
 
     def renders(self) -> int:
-        return int(self.page.evaluate("() => window.gatescope.renders"))
+        """Renders finished so far (the page shell counts them on <body data-renders>)."""
+        return int(self.page.locator("body").get_attribute("data-renders") or 0)
 
     def wait_render(self, before: int) -> None:
         self.page.wait_for_function(
-            "(n) => window.gatescope.renders > n && document.body.dataset.state === 'ready'",
+            "(n) => Number(document.body.dataset.renders) > n"
+            " && document.body.dataset.state === 'ready'",
             arg=before,
             timeout=TIMEOUT_MS,
         )
+
+    def wait_shown(self, **shown: str | int) -> None:
+        """Until <body data-*> says the page shows this (e.g. step=5, unit=2, layer=2)."""
+        self.page.wait_for_function(
+            "(shown) => Object.entries(shown).every(([k, v]) => document.body.dataset[k] === v)",
+            arg={key: str(value) for key, value in shown.items()},
+            timeout=TIMEOUT_MS,
+        )
+
+    def show_payload(self, payload: dict[str, Any]) -> None:
+        """Render a trace payload (say, from the ad-hoc API) through the page's own run button:
+        the next trace request is answered with it, so the page cannot tell it from its own."""
+        body = json.dumps(payload)
+
+        def answer(route: Any) -> None:
+            route.fulfill(status=200, content_type="application/json", body=body)
+
+        pattern = "**/api/v1/models/*/trace"
+        self.page.route(pattern, answer, times=1)
+        self.run()
 
     def testid(self, name: str) -> Any:
         return self.page.locator(f'[data-testid="{name}"]')
@@ -116,7 +137,18 @@ class ExplorerPage:
         return int(self.testid("step-label").get_attribute("data-step"))
 
     def state(self) -> dict[str, Any]:
-        return self.page.evaluate("() => window.gatescope.state")
+        """What the explorer shows, as it says on <body data-*>."""
+        shown = self.page.evaluate("() => ({...document.body.dataset})")
+        number = lambda key: int(shown[key]) if shown.get(key) else None  # noqa: E731
+        return {
+            "model": shown.get("model") or None,
+            "step": number("step"),
+            "unit": number("unit"),
+            "layer": number("layer"),
+            "direction": shown.get("direction") or None,
+            "playing": shown.get("playing") == "true",
+            "input": self.testid("sequence-input").input_value(),
+        }
 
     def plot(self, name: str) -> dict[str, Any]:
         """The first trace of a Plotly figure as the page holds it (gd.data[0])."""

@@ -67,7 +67,7 @@ def test_uploaded_model_is_added_selected_and_traced(
         "() => document.querySelector('[data-testid=model-select]').value === 'class-gru'"
     )
     explorer.wait_idle()
-    explorer.page.wait_for_function("() => window.gatescope.state.model === 'class-gru'")
+    explorer.wait_shown(model="class-gru")
     status = explorer.testid("upload-status")
     status.filter(has_text="class-gru").wait_for()
     assert "Our class GRU" in status.inner_text()

@@ -73,15 +73,16 @@ def open_teaching_page(page: ExplorerPage, url: str, state: str = "ready") -> No
 
 
 def wait_teaching_page(page: ExplorerPage, before: int, state: str = "ready") -> None:
+    """Until <body> says `state` (and, for 'ready', more than `before` renders)."""
     script = (
-        "([n, state]) => window.gatescopeView && document.body.dataset.state === state"
-        " && (state !== 'ready' || window.gatescopeView.renders > n)"
+        "([n, state]) => document.body.dataset.state === state"
+        " && (state !== 'ready' || Number(document.body.dataset.renders) > n)"
     )
     page.page.wait_for_function(script, arg=[before, state], timeout=TIMEOUT_MS)
 
 
 def renders(page: ExplorerPage) -> int:
-    return int(page.page.evaluate("() => window.gatescopeView.renders"))
+    return page.renders()
 
 
 def figure(page: ExplorerPage, testid: str) -> dict[str, Any]:

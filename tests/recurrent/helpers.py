@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from app.recurrent import cells
+from app.recurrent import GRUResetBefore, cells
 
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
 PROJECTION_WARNING = "ignore:LSTM with projections is not supported with oneDNN:UserWarning"
@@ -20,7 +20,7 @@ PROJECTION_WARNING = "ignore:LSTM with projections is not supported with oneDNN:
 class Case:
     """One module configuration and the input it gets."""
 
-    cell: str = "lstm"  # rnn-tanh, rnn-relu, lstm, gru
+    cell: str = "lstm"  # rnn-tanh, rnn-relu, lstm, gru, gru-before (GRUResetBefore)
     layers: int = 1
     bidirectional: bool = False
     batch_first: bool = False
@@ -36,7 +36,7 @@ class Case:
     batch: int = 3
 
 
-def make_module(case: Case, seed: int = 0) -> nn.RNNBase:
+def make_module(case: Case, seed: int = 0) -> nn.RNNBase:  # or a GRUResetBefore
     torch.manual_seed(seed)
     options = dict(
         input_size=case.input_size,
@@ -51,6 +51,8 @@ def make_module(case: Case, seed: int = 0) -> nn.RNNBase:
         return nn.LSTM(**options, proj_size=case.proj).eval()
     if case.cell == "gru":
         return nn.GRU(**options).eval()
+    if case.cell == "gru-before":
+        return GRUResetBefore(**options).eval()  # type: ignore[return-value,arg-type]
     return nn.RNN(**options, nonlinearity=case.cell.removeprefix("rnn-")).eval()
 
 

@@ -77,6 +77,29 @@ def gru_step(
     return {"reset": r, "update": z, "candidate": n}, h, c
 
 
+def gru_reset_before_step(
+    p: dict[str, Tensor], x: Tensor, h: Tensor, c: Tensor
+) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+    """Keras's reset_after=False: the reset gate scales h before the recurrent product."""
+    w_hr, w_hz, w_hn = p["weight_hh"].chunk(3)
+    i_r, i_z, i_n = (p["weight_ih"] @ x).chunk(3)
+    h_r, h_z = w_hr @ h, w_hz @ h
+    if "bias_ih" in p:
+        b_ir, b_iz, b_in = p["bias_ih"].chunk(3)
+        b_hr, b_hz, b_hn = p["bias_hh"].chunk(3)
+        i_r, i_z, i_n = i_r + b_ir, i_z + b_iz, i_n + b_in
+        h_r, h_z = h_r + b_hr, h_z + b_hz
+    r = torch.sigmoid(i_r + h_r)
+    z = torch.sigmoid(i_z + h_z)
+    # n_t = tanh(W_in x + b_in + W_hn (r * h_{t-1}) + b_hn) ;  h_t = (1 - z) * n + z * h_{t-1}
+    pre_n = i_n + w_hn @ (r * h)
+    if "bias_hh" in p:
+        pre_n = pre_n + b_hn
+    n = torch.tanh(pre_n)
+    h = (1 - z) * n + z * h
+    return {"reset": r, "update": z, "candidate": n}, h, c
+
+
 def rnn_step(
     activation: Callable[[Tensor], Tensor],
 ) -> Step:
@@ -96,7 +119,7 @@ def step_function(module: nn.RNNBase) -> Step:
     if module.mode == "LSTM":
         return lstm_step
     if module.mode == "GRU":
-        return gru_step
+        return gru_step if getattr(module, "reset_after", True) else gru_reset_before_step
     return rnn_step(torch.tanh if module.mode == "RNN_TANH" else torch.relu)
 
 

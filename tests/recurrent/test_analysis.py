@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from app.recurrent import retention, saturation, sensitivity, trace
+from app.recurrent import (
+    GRUResetBefore,
+    retention,
+    saturation,
+    sensitivity,
+    sensitivity_chain,
+    trace,
+    trace_chain,
+)
 
 from .helpers import PROJECTION_WARNING, Case, make_inputs, make_module, make_state
 
@@ -235,3 +245,131 @@ def test_rnn_sensitivity_falls_off_far_faster_than_lstm(seed: int) -> None:
     lstm_ratio = (lstm_curve[0] / lstm_curve[-1]).item()
     assert rnn_ratio < 1e-10
     assert lstm_ratio > 1e6 * rnn_ratio
+
+
+# --- chains -------------------------------------------------------------------------------
+
+
+def mixed_chain(dtype: torch.dtype = torch.float32) -> list[nn.Module]:
+    """Bidirectional LSTM block, then a unidirectional reset-before GRU, then a plain RNN."""
+    torch.manual_seed(0)
+    return [
+        nn.LSTM(3, 4, bidirectional=True, batch_first=True, dtype=dtype).eval(),
+        GRUResetBefore(8, 3, batch_first=True, dtype=dtype).eval(),
+        nn.RNN(3, 2, batch_first=True, nonlinearity="relu", dtype=dtype).eval(),
+    ]
+
+
+def chain_inputs(dtype: torch.dtype = torch.float32) -> Tensor:
+    return torch.randn(3, 6, 3, generator=torch.Generator().manual_seed(1), dtype=dtype)
+
+
+def test_saturation_of_a_mixed_chain_uses_each_layers_own_gates() -> None:
+    result = trace_chain(mixed_chain(), chain_inputs(), LENGTHS)
+    found = [(s.layer, s.direction, s.gate) for s in saturation(result)]
+    lstm = ("input", "forget", "output")
+    assert found == [
+        *[(0, "forward", gate) for gate in lstm],
+        *[(0, "backward", gate) for gate in lstm],
+        (1, "forward", "reset"),
+        (1, "forward", "update"),
+    ]
+    for item in saturation(result):
+        values = result.layer(item.layer, item.direction).gates[item.gate][result.layers[0].present]
+        torch.testing.assert_close(item.left, (values < 0.1).float().mean(dim=0))
+
+
+@pytest.mark.parametrize(
+    ("layer", "gate", "directions"),
+    [
+        pytest.param(0, "forget", {"forward", "backward"}, id="lstm-layer"),
+        pytest.param(1, "update", {"forward"}, id="gru-reset-before-layer"),
+        pytest.param(-2, "update", {"forward"}, id="negative-index"),
+    ],
+)
+def test_retention_in_a_chain_uses_the_layers_own_keeping_gate(
+    layer: int, gate: str, directions: set[str]
+) -> None:
+    result = trace_chain(mixed_chain(), chain_inputs(), LENGTHS)
+    found = retention(result, layer=layer)
+    assert set(found) == directions
+    for direction, survival in found.items():
+        values = result.layer(layer, direction).gates[gate]
+        expected = direct_retention(values, LENGTHS, backward=direction == "backward")
+        torch.testing.assert_close(survival, expected, equal_nan=True, rtol=1e-5, atol=1e-7)
+
+
+def test_retention_of_a_plain_rnn_layer_in_a_chain_raises() -> None:
+    result = trace_chain(mixed_chain(), chain_inputs())
+    with pytest.raises(ValueError, match="layer 2 is a plain RNN layer"):
+        retention(result)
+
+
+def chain_jacobian_norms(
+    blocks: list[nn.Module], inputs: Tensor, lengths: list[int] | None
+) -> Tensor:
+    """||d (last block's final top h) / d x_t||_F from the full autograd Jacobian of the chain
+    of modules run on each other's outputs."""
+
+    def final_hidden(x: Tensor) -> Tensor:
+        feed = x if lengths is None else pack_padded_sequence(x, lengths, True, False)
+        for module in blocks:
+            feed, state = module(feed)
+        h_n = state[0] if isinstance(state, tuple) else state
+        directions = 2 if blocks[-1].bidirectional else 1
+        return h_n[-directions:].transpose(0, 1).flatten(1)
+
+    jacobian = torch.autograd.functional.jacobian(final_hidden, inputs)  # (B, out, B, T, D)
+    batch, steps = inputs.shape[:2]
+    norms = torch.stack([jacobian[b, :, b].pow(2).sum(dim=(0, 2)).sqrt() for b in range(batch)])
+    if lengths is not None:
+        absent = torch.arange(steps).unsqueeze(0) >= torch.tensor(lengths).unsqueeze(1)
+        norms = norms.masked_fill(absent, float("nan"))
+    return norms
+
+
+CHAIN_SENSITIVITY_CASES = [
+    pytest.param(lambda dtype: mixed_chain(dtype), id="lstm-bidirectional-gru-before-rnn"),
+    pytest.param(
+        lambda dtype: [
+            nn.GRU(3, 4, num_layers=2, batch_first=True, dtype=dtype).eval(),
+            nn.LSTM(4, 3, bidirectional=True, batch_first=True, dtype=dtype).eval(),
+        ],
+        id="gru-2layers-then-bidirectional-lstm",
+    ),
+]
+
+
+@pytest.mark.parametrize("make", CHAIN_SENSITIVITY_CASES)
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "lengths"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+def test_chain_sensitivity_equals_the_full_jacobian_norm(
+    make: Callable[[torch.dtype], list[nn.Module]], lengths: list[int] | None, dtype: torch.dtype
+) -> None:
+    blocks = make(dtype)
+    inputs = chain_inputs(dtype)
+    found = sensitivity_chain(blocks, inputs, lengths)
+    expected = chain_jacobian_norms(blocks, inputs, lengths)
+    assert found.shape == (3, 6)
+    tolerance = 1e-10 if dtype == torch.float64 else 1e-5
+    torch.testing.assert_close(found, expected, equal_nan=True, rtol=tolerance, atol=tolerance)
+
+
+def test_sensitivity_of_a_reset_before_gru_equals_the_full_jacobian_norm() -> None:
+    module = GRUResetBefore(3, 4, bidirectional=True, num_layers=2, dtype=torch.float64).eval()
+    inputs = chain_inputs(torch.float64).transpose(0, 1)  # (steps, batch, features)
+    found = sensitivity(module, inputs, lengths=LENGTHS)
+    expected = jacobian_norms(module, inputs, None, LENGTHS)  # type: ignore[arg-type]
+    torch.testing.assert_close(found, expected, equal_nan=True, rtol=1e-10, atol=1e-10)
+
+
+def test_chain_sensitivity_of_one_block_equals_sensitivity() -> None:
+    module = nn.LSTM(3, 4, batch_first=True, bidirectional=True).eval()
+    inputs = chain_inputs()
+    torch.testing.assert_close(
+        sensitivity_chain([module], inputs, LENGTHS),
+        sensitivity(module, inputs, lengths=LENGTHS),
+        equal_nan=True,
+        rtol=0,
+        atol=0,
+    )

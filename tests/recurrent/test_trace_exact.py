@@ -1,7 +1,8 @@
 """The trace equals the module itself and an independent step-by-step recomputation.
 
-Every option of nn.RNN / nn.LSTM / nn.GRU, alone and combined: outputs and final states against
-the module, every gate, hidden and cell state against tests/recurrent/reference.py.
+Every option of nn.RNN / nn.LSTM / nn.GRU (and GRUResetBefore, Keras's reset_after=False GRU),
+alone and combined: outputs and final states against the module, every gate, hidden and cell
+state against tests/recurrent/reference.py.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .helpers import (
     make_state,
     run_module,
 )
-from .reference import reference_run
+from .reference import kind_of, reference_run
 
 # The module itself is called here too, outside the tracer's own filter for this warning.
 pytestmark = pytest.mark.filterwarnings(PROJECTION_WARNING)
@@ -59,6 +60,10 @@ def check_trace(
     for layer_trace in result.layers:
         expected = reference.directions[(layer_trace.layer, layer_trace.direction)]
         where = f"layer {layer_trace.layer} {layer_trace.direction}"
+        assert layer_trace.kind == result.cell == kind_of(module)
+        assert (layer_trace.block, layer_trace.block_layer) == (0, layer_trace.layer)
+        assert layer_trace.nonlinearity == getattr(module, "nonlinearity", "tanh")
+        assert layer_trace.reset_after == getattr(module, "reset_after", True)
         assert layer_trace.gates.keys() == expected.gates.keys()
         assert tuple(layer_trace.gates) == result.gate_names
         for gate, value in layer_trace.gates.items():
@@ -133,7 +138,7 @@ LSTM_PROJECTION_VARIANTS: list[dict[str, object]] = [
     {"proj": 2, "unbatched": True, "initial_state": True, "dtype": torch.float64},
     {"proj": 4, "layers": 2, "batch_first": True, "initial_state": True, "bias": False},
 ]
-CELLS = ("rnn-tanh", "rnn-relu", "lstm", "gru")
+CELLS = ("rnn-tanh", "rnn-relu", "lstm", "gru", "gru-before")
 CASES = [Case(cell=cell, **variant) for cell in CELLS for variant in VARIANTS] + [  # type: ignore[arg-type]
     Case(cell="lstm", **variant)  # type: ignore[arg-type]
     for variant in LSTM_PROJECTION_VARIANTS
@@ -201,6 +206,10 @@ def test_trace_matches_module_and_reference_for_random_options(
         pytest.param(
             Case(cell="gru", steps=120, batch=2, layers=2, dtype=torch.float64),
             id="gru-120steps-2layers-float64",
+        ),
+        pytest.param(
+            Case(cell="gru-before", steps=120, batch=3, bidirectional=True, lengths=(120, 41, 99)),
+            id="gru-before-120steps-bidirectional-lengths",
         ),
     ],
 )

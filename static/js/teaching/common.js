@@ -1,13 +1,13 @@
-// The shell every teaching view shares: the model and input form, ?model=&input= in the URL, the
-// access token, errors, the language, and one fetch of the view's series from the JSON API.
-// A view module calls startTeachingPage({...}) with how to ask the API and how to render the answer.
+// What every teaching page adds to the page shell (../shell.js: input, busy state, stale answers,
+// token, errors, the Hangul Enter guard): the model and input form, ?model=&input= in the URL,
+// the language, and one fetch of the page's series from the JSON API.
+// A page module calls startTeachingPage({...}) with how to ask the API and how to render the answer.
 
 import { ApiError, api } from "../api.js";
 import { lang, onLangChange, setLang } from "../i18n.js";
-import { ErrorBox } from "../errors.js";
-import { ParseError, formatNumbers, parseNumbers } from "../input.js";
+import { formatNumbers } from "../input.js";
 import { fillModelSelect, inputHint } from "../models.js";
-import { TokenBox } from "../token-box.js";
+import { PageShell } from "../shell.js";
 import { applyTeachingText, t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -17,7 +17,7 @@ export function postSeries(modelId, series, body) {
   return api.post(`/models/${encodeURIComponent(modelId)}/${series}`, body);
 }
 
-/** The query a view page was opened with: model, input (the box text) and view extras. */
+/** The query a teaching page was opened with: model, input (the box text) and its extras. */
 export function readQuery(search = window.location.search) {
   const query = new URLSearchParams(search);
   return { model: query.get("model"), input: query.has("input") ? query.get("input") : null, query };
@@ -35,12 +35,13 @@ export function queryString(model, input, extras = {}) {
 }
 
 /**
- * Start a view page.
+ * Start a teaching page.
  *   series: the API path segment ("compare", "sensitivity", ...)
- *   applies(model): null when the view fits the model, else a reason key ("padding_needs_text")
+ *   applies(model): null when the page fits the model, else a reason key ("padding_needs_text")
  *   body(input, page): the request body for the parsed input (default {input})
  *   render(payload, page): draw; returns a promise
- *   extras(): view state kept in the URL besides model and input
+ *   extras(): page state kept in the URL besides model and input
+ * Returns the page: {models, model, text, payload, rerun(), writeUrl(push), rendered()}.
  */
 export function startTeachingPage({ series, applies = () => null, body = (input) => ({ input }), render, extras = () => ({}) }) {
   const els = {
@@ -54,17 +55,17 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     result: document.querySelector(".teaching-result"),
     lang: byTestId("lang-toggle"),
   };
-  const errors = new ErrorBox(byTestId("error-message"), els.input);
-  const tokenBox = new TokenBox(
-    byTestId("token-box"),
-    byTestId("token-input"),
-    document.getElementById("token-message"),
-  );
-  const page = { models: [], model: null, text: null, payload: null, request: 0, renders: 0 };
-
-  function setState(state) {
-    document.body.dataset.state = state;
-  }
+  const page = { models: [], model: null, text: null, payload: null };
+  const shell = new PageShell({
+    input: els.input,
+    run: els.run,
+    kind: () => page.model?.input_kind,
+    submit: () => run(),
+    labels: { idle: "teaching.run", busy: "teaching.running" },
+    model: () => page.model?.id,
+  });
+  const errors = shell.errors;
+  const setState = (state) => shell.setState(state);
 
   function showMessage(reason) {
     els.message.hidden = false;
@@ -96,31 +97,12 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     return typeof example === "string" ? example : formatNumbers(example);
   }
 
-  /** The box as the API wants it, or null after showing why it cannot be read. */
-  function readInput() {
-    const text = els.input.value;
-    if (!text.trim()) {
-      errors.show(t("error.empty"), [], { text });
-      return null;
-    }
-    if (page.model.input_kind !== "numbers") return { text, input: text, locations: null };
-    try {
-      const { rows, locations } = parseNumbers(text);
-      return { text, input: rows, locations };
-    } catch (error) {
-      if (!(error instanceof ParseError)) throw error;
-      const problem = error.problem(t("error.parse", { text: error.text }));
-      errors.show(t("error.422"), [problem], { text });
-      return null;
-    }
-  }
-
   async function run({ push = true } = {}) {
     errors.clear();
     hideMessage();
     const model = page.model;
     const reason = applies(model);
-    const read = readInput();
+    const read = shell.readInput();
     if (!read) return;
     page.text = read.text;
     writeUrl(push);
@@ -128,46 +110,25 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
       showMessage(reason);
       return;
     }
-    const request = ++page.request;
-    setBusy(true);
-    let payload;
-    try {
-      payload = await postSeries(model.id, series, body(read.input, page));
-    } catch (error) {
-      if (request === page.request) handleError(error, read, () => run({ push: false }));
-      return;
-    } finally {
-      if (request === page.request) setBusy(false);
-    }
-    if (request !== page.request) return;
+    const payload = await shell.request(() => postSeries(model.id, series, body(read.input, page)), {
+      read,
+      retry: () => run({ push: false }),
+      handle: notApplicable,
+    });
+    if (payload === null) return;
     page.payload = payload;
     els.result.hidden = false;
     await render(payload, page);
-    page.renders += 1;
-    setState("ready");
+    shell.rendered();
   }
 
-  function handleError(error, read, retry) {
-    if (!(error instanceof ApiError)) throw error;
-    if (error.status === 401) {
-      askForToken(retry);
-      return;
-    }
-    const reason = error.status === 422 && Array.isArray(error.detail) ? error.detail[0]?.type : null;
-    if (reason && t(`na.${reason}`) !== `na.${reason}`) {
-      showMessage(reason);
-      return;
-    }
-    const headline =
-      error.status === 0 ? t("error.network") : error.status === 404 ? t("error.404", { model: page.model?.id }) : t("error.422");
-    errors.show(headline, error.status === 0 ? [] : error.problems, { text: read.text, locations: read.locations });
-    setState("error");
-  }
-
-  function setBusy(busy) {
-    els.run.disabled = busy;
-    els.run.textContent = t(busy ? "teaching.running" : "teaching.run");
-    if (busy) setState("loading");
+  /** A 422 whose type names a reason this page explains (na.<type>): said in place, not as an error. */
+  function notApplicable(error) {
+    if (!(error instanceof ApiError) || error.status !== 422 || !Array.isArray(error.detail)) return false;
+    const reason = error.detail[0]?.type;
+    if (!reason || t(`na.${reason}`) === `na.${reason}`) return false;
+    showMessage(reason);
+    return true;
   }
 
   function writeUrl(push) {
@@ -176,11 +137,6 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     if (push) window.history.pushState(null, "", search);
     else window.history.replaceState(null, "", search);
     document.dispatchEvent(new CustomEvent("gatescope:url"));
-  }
-
-  function askForToken(retry) {
-    tokenBox.ask(retry, t("token.wrong"));
-    setState("token");
   }
 
   async function selectModel(id, { fillExample }) {
@@ -212,14 +168,14 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
       }
       await restore();
     } catch (error) {
-      if (error instanceof ApiError) handleError(error, { text: undefined }, () => start());
-      else throw error;
+      shell.fail(error, null, () => start());
     }
   }
 
   function onLanguage() {
     applyTeachingText(document);
     els.lang.textContent = t("lang.other");
+    shell.relabel();
     fillModelSelect(els.model, page.models, page.model?.id);
     if (page.model) describeModel();
     if (!els.message.hidden && els.message.dataset.reason) {
@@ -231,13 +187,6 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
   els.form.addEventListener("submit", (event) => {
     event.preventDefault();
     run();
-  });
-  els.input.addEventListener("keydown", (event) => {
-    const sentence = page.model?.input_kind !== "numbers";
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey || (sentence && !event.shiftKey))) {
-      event.preventDefault();
-      run();
-    }
   });
   els.model.addEventListener("change", async () => {
     await selectModel(els.model.value, { fillExample: true });
@@ -251,17 +200,7 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
 
   page.rerun = () => run({ push: false });
   page.writeUrl = writeUrl;
-  window.gatescopeView = {
-    get payload() {
-      return page.payload;
-    },
-    get renders() {
-      return page.renders;
-    },
-    get model() {
-      return page.model?.id;
-    },
-    ready: start(),
-  };
+  page.rendered = () => shell.rendered();
+  start();
   return page;
 }

@@ -8,15 +8,15 @@ import { tippingMarks } from "./tipping.js";
 
 const NAME = "tipping-step";
 
-/** The tokens of the explorer's trace (null for numbers): the mark names the word. */
-function tokens() {
-  return window.gatescope?.trace?.tokens ?? null;
+/** The step labels the chart carries (prediction.js: the trace's tokens as text; none for numbers). */
+function tokens(chart) {
+  return chart.data?.[0]?.text ?? null;
 }
 
 function mark(chart) {
   const series = chart.data?.[0]?.y;
   if (!series) return;
-  const marks = tippingMarks(Array.from(series), { tokens: tokens() });
+  const marks = tippingMarks(Array.from(series), { tokens: tokens(chart) });
   const layout = chart.layout || {};
   const shapes = (layout.shapes || []).filter((shape) => shape.name !== NAME);
   const annotations = (layout.annotations || []).filter((note) => note.name !== NAME);

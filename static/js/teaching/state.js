@@ -156,6 +156,6 @@ carrySwitch.addEventListener("change", async () => {
   page.writeUrl(false);
   if (page.payload) {
     await renderCarry(page.payload);
-    page.renders += 1;
+    page.rendered();
   }
 });
