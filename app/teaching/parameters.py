@@ -97,7 +97,9 @@ def dense_row(index: int, in_features: int, out_features: int, bias: bool) -> Pa
     )
 
 
-def recurrent_rows(spec: RecurrentSpec, block: int = 0, chained: bool = False) -> list[ParameterRow]:
+def recurrent_rows(
+    spec: RecurrentSpec, block: int = 0, chained: bool = False
+) -> list[ParameterRow]:
     """One row per layer of one block; layer k > 0 reads layer k-1's output (both directions),
     and a block's first layer reads the block before it. `chained`: the model has several
     blocks, so the names say which."""

@@ -69,7 +69,11 @@ class Prediction:
                 "classes": _labelled(self.classes),
             }
         if self.top is not None:
-            return {"label": self.label, "probability": self.probability, "top": _labelled(self.top)}
+            return {
+                "label": self.label,
+                "probability": self.probability,
+                "top": _labelled(self.top),
+            }
         return {
             "label": self.label,
             "probability": self.probability,
@@ -325,7 +329,7 @@ def block_layer_key(block: int, layer: int) -> str:
 
 
 def block_layer_name(config: ModelConfig, block: int, layer: int) -> str:
-    """"GRU layer 1", or "Block 2 · LSTM layer 1" when the model chains several blocks."""
+    """ "GRU layer 1", or "Block 2 · LSTM layer 1" when the model chains several blocks."""
     return layer_name(config.blocks[block].cell, block, layer, chained=len(config.blocks) > 1)
 
 
@@ -342,4 +346,3 @@ def _fit_length(pairs: list[Any], maxlen: int, truncating: str) -> list[Any]:
     if len(pairs) <= maxlen:
         return pairs
     return pairs[-maxlen:] if truncating == "pre" else pairs[:maxlen]
-

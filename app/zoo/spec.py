@@ -12,6 +12,7 @@ one-block case and `upgrade_state` renames its weights.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -37,6 +38,7 @@ Activation = Literal["linear", "relu", "sigmoid", "tanh", "softmax"]
 # softmax)), a number (Dense(1)), or the next token at every step (Dense(vocabulary, softmax)).
 Task = Literal["sentiment", "classification", "regression", "next-token"]
 TASKS: tuple[Task, ...] = ("sentiment", "classification", "regression", "next-token")
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -182,7 +184,7 @@ class ModelConfig(Strict):
     @model_validator(mode="after")
     def _parts_fit_together(self) -> ModelConfig:
         self._check_inputs_fit_first_block()
-        for index, (before, after) in enumerate(zip(self.blocks, self.blocks[1:]), start=1):
+        for index, (before, after) in enumerate(pairwise(self.blocks), start=1):
             if after.input_size != before.output_width:
                 raise ValueError(
                     f"blocks[{index}].input_size must be {before.output_width}, the width of "
@@ -298,7 +300,10 @@ V1_RECURRENT_PREFIX = "recurrent."
 
 def upgrade_state(state: dict[str, Any]) -> dict[str, Any]:
     """Version-1 weights (`recurrent.<name>`) renamed as version 2 stores them (`blocks.0.`)."""
-    return {
-        (f"blocks.0.{name[len(V1_RECURRENT_PREFIX):]}" if name.startswith(V1_RECURRENT_PREFIX) else name): tensor
-        for name, tensor in state.items()
-    }
+    return {_v2_weight_name(name): tensor for name, tensor in state.items()}
+
+
+def _v2_weight_name(name: str) -> str:
+    if name.startswith(V1_RECURRENT_PREFIX):
+        return "blocks.0." + name.removeprefix(V1_RECURRENT_PREFIX)
+    return name

@@ -39,8 +39,9 @@ def read_config_document(path: Path) -> tuple[ModelConfig, int]:
     """The config, and the format version its file was written in (1 is upgraded on reading)."""
     try:
         document = json.loads(path.read_bytes())
-        version = document.get("format_version", 1) if isinstance(document, dict) else None
-        return ModelConfig.model_validate(document), version
+        config = ModelConfig.model_validate(document)
+        # Validation passed, so the document is an object with a known version (1 by default).
+        return config, int(document.get("format_version", 1))
     except FileNotFoundError as error:
         raise ModelFormatError(f"{path} is missing") from error
     except OSError as error:

@@ -11,7 +11,6 @@ from app.zoo.training import RECIPES
 from tests.conftest import TINY_IDS
 
 
-
 def test_healthz_answers_ok_with_the_model_count(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -224,7 +224,9 @@ def test_serve_answers_on_the_port_it_was_given(tiny_models_dir: Path, tmp_path:
 
     assert response.status_code == 200, server.log()
     listing = response.json()
-    assert sorted(row["id"] for row in listing["data"]) == TINY_IDS and listing["count"] == len(TINY_IDS)
+    assert sorted(row["id"] for row in listing["data"]) == TINY_IDS and listing["count"] == len(
+        TINY_IDS
+    )
     # Stopped by SIGTERM, not killed: uvicorn shuts down, then re-raises the signal it caught.
     assert process.returncode in (0, -signal.SIGTERM), server.log()
 

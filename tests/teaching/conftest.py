@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from teaching.tiny_zoo import WEATHER_ROWS, numbers_model, text_model
 
 from app.zoo import LoadedModel
+from teaching.tiny_zoo import WEATHER_ROWS, numbers_model, text_model
 
 
 @pytest.fixture
