@@ -12,7 +12,6 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from app import __version__
 from app.api import router as api_router
-from app.recurrent.seeded import warm_up
 from app.api.cache import ResponseCache
 from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
@@ -21,6 +20,7 @@ from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.pages import router as pages_router
 from app.preprocessing.korean import get_kiwi
+from app.recurrent.seeded import warm_up
 from app.teaching_pages import router as teaching_pages_router
 from app.zoo import LoadedModel, ModelRegistry
 from app.zoo.spec import TextPreprocessing

@@ -195,8 +195,16 @@ def gate_columns(view: TraceView) -> list[str]:
 def csv_columns(view: TraceView) -> list[str]:
     """layer, block, kind, direction, step, unit, token, one column per gate, cell, hidden."""
     return [
-        "layer", "block", "kind", "direction", "step", "unit", "token",
-        *gate_columns(view), "cell", "hidden",
+        "layer",
+        "block",
+        "kind",
+        "direction",
+        "step",
+        "unit",
+        "token",
+        *gate_columns(view),
+        "cell",
+        "hidden",
     ]
 
 

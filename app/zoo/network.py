@@ -87,9 +87,7 @@ class GateNet(nn.Module):
         top = h_n[-directions:]  # (directions, batch, units)
         return torch.cat(list(top), dim=-1)
 
-    def run_blocks(
-        self, features: Tensor, lengths: Tensor | None = None
-    ) -> tuple[Tensor, State]:
+    def run_blocks(self, features: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, State]:
         """Every block in turn, each reading the previous one's whole output sequence.
 
         Returns the top block's outputs (batch, steps, width; zeros past each length) and its
