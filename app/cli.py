@@ -100,13 +100,13 @@ def _number(text: str) -> float | str:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    """Trace one input through a model and write JSON, CSV or npz."""
-    from pydantic import ValidationError
+    """Trace one input through a model and write JSON, CSV or npz.
 
-    from app.api.errors import validation_items
-    from app.api.schemas import TraceRequest
+    The input is checked by app.zoo.inputs, the rules (and wording) the API uses too.
+    """
     from app.serialize import render, view_of_traced
     from app.zoo import InputError, ModelRegistry
+    from app.zoo.inputs import check_input, limits_of
 
     if args.format == "npz" and not args.output:
         return _fail("--format npz writes binary: give a file with -o", EXIT_USAGE)
@@ -116,12 +116,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
         return _fail(f"there is no model {args.model!r} in {settings.models_dir}")
     try:
         raw = _trace_input(args.input, model)
-        request = TraceRequest.model_validate({"input": raw})
-        traced = model.run_trace(request.input, max_steps=settings.max_steps)
-    except ValidationError as error:
-        return _fail("; ".join(item["msg"] for item in validation_items(error.errors())))
-    except (InputError, json.JSONDecodeError) as error:
+        check_input(raw, "input", limits_of(settings))
+        traced = model.run_trace(raw, max_steps=settings.max_steps)
+    except InputError as error:
         return _fail(str(error))
+    except json.JSONDecodeError as error:
+        return _fail(f"input: is not valid JSON: {error}")
     precision = settings.precision if args.precision is None else _precision(args.precision)
     data = render(view_of_traced(model, traced), args.format, precision)
     _write(data, args.output)
@@ -193,8 +193,8 @@ def models_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 def cmd_models(args: argparse.Namespace) -> int:
     """List the models the server would serve."""
-    from app.zoo.describe import summary_of
     from app.zoo import ModelRegistry
+    from app.zoo.describe import summary_of
 
     settings = _settings(args)
     registry = ModelRegistry(settings.models_dir, settings.data_dir / "models")
