@@ -65,6 +65,8 @@ async def get_model(
             ["path", "model_id"],
             f"{model_id[:80]!r} is not a known model; the known models are: {known}",
             "not_found",
+            code="unknown_model",
+            params={"model_id": model_id[:80], "known": known},
         )
     return model
 

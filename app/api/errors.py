@@ -325,8 +325,15 @@ def _validation_item(error: dict[str, Any]) -> dict[str, Any]:
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
     ctx = error.get("ctx") or {}
-    params = ctx.get("params") if isinstance(ctx.get("params"), dict) else ctx
+    params = ctx.get("params") if isinstance(ctx.get("params"), dict) else _bounds_as_limit(ctx)
     return error_item(loc or ["body"], msg, str(error.get("type", "value_error")), params=params)
+
+
+def _bounds_as_limit(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """pydantic's ge/gt/le/lt as `limit`, the name the validator's params use."""
+    return {
+        ("limit" if key in ("ge", "gt", "le", "lt") else key): value for key, value in ctx.items()
+    }
 
 
 async def _on_api_error(request: Request, exc: Exception) -> Response:

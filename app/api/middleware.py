@@ -101,7 +101,13 @@ class _LimitedExchange:
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    item = error_item(["body"], f"body is larger than the limit of {limit} bytes", "too_large")
+    item = error_item(
+        ["body"],
+        f"body is larger than the limit of {limit} bytes",
+        "too_large",
+        "body_too_large",
+        {"limit": limit},
+    )
     body = orjson.dumps({"detail": [item], "message": item["msg"]})
     await send(
         {
