@@ -3,6 +3,7 @@
 // arithmetic here re-adds the right-hand side to show that both sides agree.
 
 import { t } from "./i18n.js";
+import { layerKind, layerNonlinearity, resetAfter } from "./trace-data.js";
 
 const TOLERANCE = 0.0015; // 3-decimal display rounding plus the API's own rounding
 
@@ -35,7 +36,8 @@ export function equationValues(payload, layer, step, unit) {
   const prev = (matrix) => (initial ? 0 : at(matrix, prevStep, unit));
   const gates = layer.gates || {};
   const values = {};
-  if (payload.cell === "lstm") {
+  const kind = layerKind(payload, layer);
+  if (kind === "lstm") {
     Object.assign(values, {
       i: at(gates.input, step, unit),
       f: at(gates.forget, step, unit),
@@ -44,7 +46,7 @@ export function equationValues(payload, layer, step, unit) {
       c: at(layer.cell, step, unit),
       c_prev: prev(layer.cell),
     });
-  } else if (payload.cell === "gru") {
+  } else if (kind === "gru") {
     Object.assign(values, {
       r: at(gates.reset, step, unit),
       z: at(gates.update, step, unit),
@@ -102,17 +104,37 @@ function lstm(values, prev, payload, projected) {
   ].join("");
 }
 
-function gru(values, prev) {
+/** The candidate's line: r applied after W_hn's product (PyTorch's nn.GRU), or before it (Keras
+ *  reset_after=False, the class notes), where this unit's entry of r ⊙ h_{t−1} is shown and checked. */
+function candidate(values, prev, after) {
+  const { r, n: cand } = values;
+  if (after) {
+    const reset = `r<sub>t</sub> ⊙ (W<sub>hn</sub> ${v("h", prev)} + b<sub>hn</sub>)`;
+    return line(`${v("n")} = tanh(W<sub>in</sub> ${v("x")} + b<sub>in</sub> + ${reset})`, `= ${n("n", cand)}`);
+  }
+  const reset = `W<sub>hn</sub> (${v("r")} ⊙ ${v("h", prev)}) + b<sub>hn</sub>`;
+  const gated = r === null ? null : r * values.h_prev;
+  return [
+    line(`${v("n")} = tanh(W<sub>in</sub> ${v("x")} + b<sub>in</sub> + ${reset})`, `= ${n("n", cand)}`),
+    line(
+      `(${v("r")} ⊙ ${v("h", prev)})<sub>k</sub>`,
+      `= ${n("r", r)} × ${n("h_prev", values.h_prev)} = ${n("r_h", gated)}`,
+    ),
+    `<p class="eq-note" data-testid="gru-reset-before">${subs(t("gru.reset_before"))}</p>`,
+  ].join("");
+}
+
+function gru(values, prev, payload, projected, layer) {
   const { r, z, n: cand, h } = values;
   const hPrev = values.h_prev;
   const hRhs = (1 - z) * cand + z * hPrev;
   const notesZ = z === null ? null : 1 - z;
   const notesRhs = (1 - notesZ) * hPrev + notesZ * cand;
-  const reset = `r<sub>t</sub> ⊙ (W<sub>hn</sub> ${v("h", prev)} + b<sub>hn</sub>)`;
+  const after = resetAfter(layer);
   return [
     line(`${v("r")} = σ(${affine("r", prev)})`, `= ${n("r", r)}`),
     line(`${v("z")} = σ(${affine("z", prev)})`, `= ${n("z", z)}`),
-    line(`${v("n")} = tanh(W<sub>in</sub> ${v("x")} + b<sub>in</sub> + ${reset})`, `= ${n("n", cand)}`),
+    candidate(values, prev, after),
     line(
       `${v("h")} = (1 − ${v("z")}) ⊙ ${v("n")} + ${v("z")} ⊙ ${v("h", prev)}`,
       `${n("h", h)} = (1 − ${n("z", z)}) × ${n("n", cand)} + ${n("z", z)} × ${n("h_prev", hPrev)} ${check(h, hRhs)}`,
@@ -125,13 +147,13 @@ function gru(values, prev) {
         `${v("h")} = (1 − ${v("z")}) ⊙ ${v("h", prev)} + ${v("z")} ⊙ ${v("h̃")}`,
         `${n("h", h)} = (1 − ${n("notes_z", notesZ)}) × ${n("h_prev", hPrev)} + ${n("notes_z", notesZ)} × ${n("n", cand)} ${check(h, notesRhs)}`,
       )}
-      <p class="eq-note">${subs(t("gru.notes.reset"))}</p>
+      <p class="eq-note">${subs(t(after ? "gru.notes.reset" : "gru.notes.reset.same"))}</p>
     </section>`,
   ].join("");
 }
 
-function rnn(values, prev, payload) {
-  const act = payload.nonlinearity === "relu" ? "relu" : "tanh";
+function rnn(values, prev, payload, projected, layer) {
+  const act = layerNonlinearity(payload, layer) === "relu" ? "relu" : "tanh";
   return [
     line(
       `${v("h")} = ${act}(W<sub>ih</sub> ${v("x")} + b<sub>ih</sub> + W<sub>hh</sub> ${v("h", prev)} + b<sub>hh</sub>)`,
@@ -141,8 +163,8 @@ function rnn(values, prev, payload) {
   ].join("");
 }
 
-function previousNote(shown, result, payload) {
-  const names = payload.cell === "lstm" ? [["c", "c_prev"], ["h", "h_prev"]] : [["h", "h_prev"]];
+function previousNote(shown, result, kind) {
+  const names = kind === "lstm" ? [["c", "c_prev"], ["h", "h_prev"]] : [["h", "h_prev"]];
   const parts = names.map(([name, key]) => `${v(name, shown)} = ${n(key, result.values[key])}`).join(", ");
   const where = result.initial
     ? t("equation.initial")
@@ -166,16 +188,21 @@ export class EquationPanel {
     panel.dataset.unit = String(unit);
     panel.dataset.layer = String(layer.layer + 1);
     panel.dataset.direction = layer.direction;
-    panel.dataset.cell = payload.cell;
+    const kind = layerKind(payload, layer);
+    panel.dataset.cell = kind;
+    panel.dataset.block = String((layer.block ?? 0) + 1);
+    if (kind === "gru") panel.dataset.resetAfter = String(resetAfter(layer));
+    else delete panel.dataset.resetAfter;
     this.title.textContent = t("equation.title", { t: step, k: unit });
     // With proj_size, h is narrower than c: h_t = W_hr (o_t ⊙ tanh(c_t)) mixes the units.
     const projected = Boolean(layer.cell && layer.cell[0] && layer.hidden[0] && layer.cell[0].length !== layer.hidden[0].length);
-    const present = payload.cell === "lstm" ? result.values.c : result.values.h;
+    const present = kind === "lstm" ? result.values.c : result.values.h;
     if (present === null) {
       panel.innerHTML = `<p class="eq-note">${escapeHtml(t("equation.absent"))}</p>`;
       return;
     }
-    const body = { lstm, gru, rnn }[payload.cell](result.values, prev, payload, projected);
-    panel.innerHTML = `<p class="eq-caption">${escapeHtml(t("equation.pytorch"))}</p>${body}${previousNote(prev, result, payload)}`;
+    const body = { lstm, gru, rnn }[kind](result.values, prev, payload, projected, layer);
+    const caption = kind === "gru" && !resetAfter(layer) ? "equation.reset_before" : "equation.pytorch";
+    panel.innerHTML = `<p class="eq-caption">${escapeHtml(t(caption))}</p>${body}${previousNote(prev, result, kind)}`;
   }
 }

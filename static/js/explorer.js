@@ -312,6 +312,8 @@ function fillLayerSelect(payload) {
       option.textContent = choice.label;
       option.dataset.layer = String(choice.layer);
       option.dataset.direction = choice.direction;
+      option.dataset.block = String(choice.block);
+      option.dataset.kind = choice.kind;
       return option;
     }),
   );

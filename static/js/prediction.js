@@ -1,5 +1,8 @@
 // The prediction (shown when the animation reaches the last step) and "the prediction as it
 // forms": the head applied to h after every step, drawn up to the current step.
+// Four heads (payload.task): sentiment (P(positive) over steps), regression (the value),
+// classification (the label and a bar per class; the top 3 classes as lines over steps) and
+// next-token (at every step, the top candidates for the next token; the top one's probability).
 
 import { CONFIG, FONT } from "./plots.js";
 import { t } from "./i18n.js";
@@ -11,6 +14,33 @@ const MASK = "not-yet-formed";
 
 function isSentiment(prediction) {
   return prediction && "positive_probability" in prediction;
+}
+
+const LINE_COLORS = ["#0072B2", "#E69F00", "#009E73"];
+const TOP_CLASSES = 3;
+
+/** The head of a trace: "sentiment", "classification", "regression" or "next-token". */
+export function taskOf(payload) {
+  if (payload.task) return payload.task;
+  const prediction = payload.prediction || payload.step_predictions?.[0];
+  if (prediction?.classes) return "classification";
+  if (prediction?.top) return "next-token";
+  if (isSentiment(prediction)) return "sentiment";
+  return "regression";
+}
+
+const probabilityOf = (item, label) => item?.classes?.find((entry) => entry.label === label)?.probability ?? null;
+
+/** The label with the highest probability in one classification prediction. */
+function argmax(item) {
+  if (!item?.classes?.length) return null;
+  return item.classes.reduce((best, entry) => (entry.probability > best.probability ? entry : best)).label;
+}
+
+/** A class or token label in the page's language when the shipped labels know it. */
+function labelText(label) {
+  const known = t(`label.${label}`);
+  return known.startsWith("label.") ? String(label) : known;
 }
 
 function formatValue(value) {
@@ -32,7 +62,9 @@ export class PredictionView {
     this.payload = payload;
     this.step = view.step;
     const steps = payload.step_predictions;
-    this.series = steps ? steps.map((item) => (isSentiment(item) ? item.positive_probability : item.value)) : null;
+    this.task = taskOf(payload);
+    this.lines = steps ? this.formingLines(steps) : null;
+    this.series = this.lines ? this.lines[0].y : null;
     this.renderBox(view.step);
     if (!this.series) {
       this.chart.hidden = true;
@@ -40,33 +72,55 @@ export class PredictionView {
     }
     this.chart.hidden = false;
     const layout = this.layout();
+    if (this.task === "classification") this.chart.dataset.argmax = JSON.stringify(steps.map(argmax));
+    else delete this.chart.dataset.argmax;
     const done = Plotly.react(this.chart, this.traces(), layout, CONFIG);
     this.overlay.frame({ margin: layout.margin, height: layout.height, x: layout.xaxis.range, y: layout.yaxis.range });
     this.placeDot(view.step);
     return done;
   }
 
+  /** The lines of "prediction as it forms": [{name, y, text}], the one the dot follows first. */
+  formingLines(steps) {
+    if (this.task === "classification") {
+      const last = steps[steps.length - 1];
+      const top = [...(last?.classes || [])].sort((a, b) => b.probability - a.probability).slice(0, TOP_CLASSES);
+      return top.map((entry) => ({ name: labelText(entry.label), label: entry.label, y: steps.map((item) => probabilityOf(item, entry.label)) }));
+    }
+    if (this.task === "next-token") {
+      return [{ name: t("prediction.next.top"), y: steps.map((item) => item?.top?.[0]?.probability ?? null), text: steps.map((item) => item?.top?.[0]?.label ?? "") }];
+    }
+    return [{ name: "", y: steps.map((item) => (isSentiment(item) ? item.positive_probability : item?.value ?? null)) }];
+  }
+
   layout() {
     const sentiment = isSentiment(this.payload.prediction);
+    const probability = sentiment || this.task === "classification" || this.task === "next-token";
+    const axisTitle = sentiment
+      ? t("prediction.positive")
+      : probability
+        ? t(this.task === "next-token" ? "prediction.next.top" : "prediction.probability.axis")
+        : this.payload.prediction?.unit || "";
     const finite = this.series.filter((value) => value !== null);
     const low = Math.min(...finite);
     const high = Math.max(...finite);
     const pad = (high - low) * 0.1 || 1;
     return {
       font: { ...FONT, size: 13 },
-      height: 112,
-      margin: { l: 44, r: 10, t: 8, b: 22 },
+      height: this.task === "classification" ? 136 : 112,
+      margin: { l: 44, r: 10, t: this.task === "classification" ? 30 : 8, b: 22 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fff",
-      showlegend: false,
+      showlegend: this.task === "classification",
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
       xaxis: { range: [0.5, this.series.length + 0.5], fixedrange: true, gridcolor: "#eee" },
       yaxis: {
-        range: sentiment ? [-0.04, 1.04] : [low - pad, high + pad],
+        range: probability ? [-0.04, 1.04] : [low - pad, high + pad],
         fixedrange: true,
         gridcolor: "#eee",
         zeroline: false,
-        tickvals: sentiment ? [0, 0.5, 1] : undefined,
-        title: { text: sentiment ? t("prediction.positive") : this.payload.prediction?.unit || "", standoff: 4 },
+        tickvals: probability ? [0, 0.5, 1] : undefined,
+        title: { text: axisTitle, standoff: 4 },
       },
       shapes: [
         // What has not formed yet, veiled. A Plotly shape (not an overlay) so that labels other
@@ -85,18 +139,20 @@ export class PredictionView {
 
   /** The whole line, drawn once; the overlay hides what has not formed yet. */
   traces() {
-    return [
-      {
-        type: "scatter",
-        mode: this.series.length > 60 ? "lines" : "lines+markers",
-        x: oneTo(this.series.length),
-        y: this.series,
-        text: this.payload.tokens ?? undefined, // forming.js names the tipping word from these
-        line: { color: "#0072B2", width: 3 },
-        marker: { size: 5 },
-        hovertemplate: "%{x}: %{y:.3f}<extra></extra>",
-      },
-    ];
+    return this.lines.map((item, index) => ({
+      type: "scatter",
+      mode: this.series.length > 60 ? "lines" : "lines+markers",
+      name: item.name,
+      meta: item.label ?? null,
+      x: oneTo(this.series.length),
+      y: item.y,
+      // forming.js names the tipping word from the input's tokens; next-token shows its guesses
+      text: index === 0 ? (this.payload.tokens ?? undefined) : undefined,
+      customdata: item.text,
+      line: { color: LINE_COLORS[index % LINE_COLORS.length], width: index === 0 ? 3 : 2 },
+      marker: { size: 5 },
+      hovertemplate: item.text ? "%{x}: %{customdata} %{y:.3f}<extra></extra>" : "%{x}: %{y:.3f}<extra></extra>",
+    }));
   }
 
   setStep(step) {
@@ -119,11 +175,32 @@ export class PredictionView {
     else this.overlay.point("now", "now-dot", { x: step, y: value }, { step });
   }
 
+  /** At `step`, the top candidates for the next token (step_predictions[step − 1].top). */
+  renderNext(step) {
+    const item = this.payload.step_predictions?.[step - 1] ?? (step >= this.payload.steps ? this.payload.prediction : null);
+    if (!item?.top?.length) {
+      this.box.append(paragraph("pending", t("prediction.none")));
+      return;
+    }
+    this.box.dataset.state = "shown";
+    this.box.dataset.label = item.top[0].label;
+    this.box.dataset.step = String(step);
+    this.box.append(paragraph("detail", t("prediction.next", { t: step })));
+    this.box.append(paragraph("label", String(item.top[0].label)));
+    this.box.append(classBars(item.top, item.top[0].label, "next-token-candidates", "next-token-candidate"));
+  }
+
   renderBox(step) {
     const prediction = this.payload.prediction;
     const last = step >= this.payload.steps;
     this.box.replaceChildren();
     this.box.dataset.state = last && prediction ? "shown" : "pending";
+    this.box.dataset.task = this.task;
+    delete this.box.dataset.label;
+    if (this.task === "next-token") {
+      this.renderNext(step);
+      return;
+    }
     if (!prediction) {
       this.box.append(paragraph("pending", t("prediction.none")));
       return;
@@ -132,7 +209,13 @@ export class PredictionView {
       this.box.append(paragraph("pending", t("prediction.pending")));
       return;
     }
-    if (isSentiment(prediction)) {
+    if (this.task === "classification") {
+      this.box.append(paragraph("label", labelText(prediction.label)));
+      const percent = (prediction.probability * 100).toFixed(1);
+      this.box.append(paragraph("detail", t("prediction.probability", { p: percent })));
+      this.box.append(classBars(prediction.classes || [], prediction.label, "prediction-classes", "prediction-class"));
+      this.box.dataset.label = prediction.label;
+    } else if (isSentiment(prediction)) {
       // The shipped labels are English words; the page says them in its own language.
       const known = t(`label.${prediction.label}`);
       this.box.append(paragraph("label", known.startsWith("label.") ? prediction.label : known));
@@ -145,6 +228,34 @@ export class PredictionView {
       this.box.append(paragraph("detail", t("prediction.value")));
     }
   }
+}
+
+/** A bar per entry ({label, probability}), in the order given; the chosen one marked. */
+function classBars(entries, chosen, listId, itemId) {
+  const list = document.createElement("ul");
+  list.className = "prediction-classes";
+  list.dataset.testid = listId;
+  for (const entry of entries) {
+    const item = document.createElement("li");
+    item.dataset.testid = itemId;
+    item.dataset.label = String(entry.label);
+    item.dataset.probability = String(entry.probability);
+    if (entry.label === chosen) item.classList.add("top");
+    const name = document.createElement("span");
+    name.className = "class-label";
+    name.textContent = labelText(entry.label);
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    const fill = document.createElement("span");
+    fill.style.width = `${Math.max(0, Math.min(1, entry.probability)) * 100}%`;
+    bar.append(fill);
+    const percent = document.createElement("span");
+    percent.className = "percent";
+    percent.textContent = `${(entry.probability * 100).toFixed(1)}%`;
+    item.append(name, bar, percent);
+    list.append(item);
+  }
+  return list;
 }
 
 function paragraph(kind, text) {

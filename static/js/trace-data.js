@@ -19,6 +19,28 @@ export const GATES = {
   rnn: [],
 };
 
+/** A layer's own cell kind: "rnn", "lstm" or "gru" (a chain of blocks mixes them; older
+ *  payloads name one kind at the top). */
+export function layerKind(payload, layer) {
+  return layer.kind ?? (payload.cell === "mixed" ? "rnn" : payload.cell);
+}
+
+/** A layer's own activation for h ("tanh" or "relu"; only an RNN may use relu). */
+export function layerNonlinearity(payload, layer) {
+  return layer.nonlinearity ?? payload.nonlinearity ?? "tanh";
+}
+
+/** Whether a GRU layer applies r after W_hn's product (PyTorch, Keras reset_after=True) or
+ *  before it (Keras reset_after=False, the class notes' GRU). */
+export function resetAfter(layer) {
+  return layer.reset_after !== false;
+}
+
+/** True when the trace is a chain of more than one block (its layers say which). */
+export function hasBlocks(payload) {
+  return (payload.blocks?.length ?? 0) > 1;
+}
+
 /** The largest |value| in a steps x units matrix (nulls skipped). */
 export function maxAbs(matrix) {
   let largest = 0;
@@ -63,8 +85,8 @@ export function seriesRange(name, cell, matrix, nonlinearity = "tanh") {
  * Each: {key, testid, symbol, title, range, values (steps x units)}.
  */
 export function layerSeries(payload, layer) {
-  const cell = payload.cell;
-  const series = GATES[cell]
+  const cell = layerKind(payload, layer);
+  const series = (GATES[cell] || [])
     .filter((gate) => layer.gates && layer.gates[gate.name])
     .map((gate) => ({
       key: gate.name,
@@ -89,7 +111,7 @@ export function layerSeries(payload, layer) {
     testid: "hidden-plot",
     symbol: "h",
     title: t("state.hidden"),
-    range: seriesRange("hidden", cell, layer.hidden, payload.nonlinearity),
+    range: seriesRange("hidden", cell, layer.hidden, layerNonlinearity(payload, layer)),
     values: layer.hidden,
   });
   return series;
@@ -106,14 +128,23 @@ export function unitsOf(values) {
   return values.length ? values[0].length : 0;
 }
 
-/** The layer-directions of a trace as the selector lists them (layers counted from 1). */
+/** The layer-directions of a trace as the selector lists them (layers counted from 1); with
+ *  more than one block, each says its block and kind ("Block 2 · LSTM layer 1 · forward →"). */
 export function layerChoices(payload) {
-  return payload.layers.map((layer, index) => ({
-    index,
-    layer: layer.layer + 1,
-    direction: layer.direction,
-    label: t("layer.option", { n: layer.layer + 1, direction: t(`direction.${layer.direction}`) }),
-  }));
+  const blocks = hasBlocks(payload);
+  return payload.layers.map((layer, index) => {
+    const kind = layerKind(payload, layer);
+    const direction = t(`direction.${layer.direction}`);
+    const label = blocks
+      ? t("layer.option.block", {
+          b: (layer.block ?? 0) + 1,
+          kind: kind.toUpperCase(),
+          n: (layer.block_layer ?? layer.layer) + 1,
+          direction,
+        })
+      : t("layer.option", { n: layer.layer + 1, direction });
+    return { index, layer: layer.layer + 1, direction: layer.direction, block: (layer.block ?? 0) + 1, kind, label };
+  });
 }
 
 /** Index into payload.layers for a 1-based layer and a direction; 0 when absent. */

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+
 from browser.conftest import ExplorerPage
 
 TRACE = "**/api/v1/models/*/trace"
@@ -48,7 +49,9 @@ def test_every_error_status_has_its_own_sentence(explorer: ExplorerPage, status:
     open_sentence_model(explorer)
     explorer.page.route(
         TRACE,
-        lambda route: route.fulfill(status=status, content_type="application/json", body=error_body()),
+        lambda route: route.fulfill(
+            status=status, content_type="application/json", body=error_body()
+        ),
     )
     box = run_into_error(explorer)
     assert box.get_attribute("data-status") == str(status)

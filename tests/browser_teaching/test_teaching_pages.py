@@ -19,8 +19,8 @@ from browser_teaching.conftest import (
     post,
     prediction_number,
     renders,
-    units_by_steps,
     teaching_url,
+    units_by_steps,
     wait_teaching_page,
 )
 
@@ -278,7 +278,9 @@ def test_state_view_stack_and_carry_switch_show_the_api_runs(
 
 
 def test_state_view_explains_why_a_text_model_has_none(explorer: ExplorerPage) -> None:
-    open_teaching_page(explorer, teaching_url("/state", "sentiment-ko-gru", "정말 재미있어요"), state="na")
+    open_teaching_page(
+        explorer, teaching_url("/state", "sentiment-ko-gru", "정말 재미있어요"), state="na"
+    )
     assert explorer.testid("teaching-message").get_attribute("data-reason") == "state_needs_numbers"
     explorer.assert_clean()
 
@@ -316,7 +318,9 @@ def test_links_carry_model_and_input_from_the_explorer_through_every_view(
 
 def test_views_speak_korean_and_switch_language(open_page: Any, live_server: Any) -> None:
     page = open_page(live_server.url, locale="ko-KR")
-    open_teaching_page(page, teaching_url("/gradient", "sentiment-ko-lstm", "정말 재미있는 영화였어요"))
+    open_teaching_page(
+        page, teaching_url("/gradient", "sentiment-ko-lstm", "정말 재미있는 영화였어요")
+    )
     explain = page.page.locator(".explain-text")
     assert "기울기 소실" in explain.inner_text()
     assert page.testid("link-compare").inner_text() == "셀 비교"

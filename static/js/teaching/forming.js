@@ -1,5 +1,6 @@
 // On the explorer: mark, on the page's "prediction as it forms" chart (prediction.js, testid
-// prediction-by-step), the step where the prediction moved most from the step before.
+// prediction-by-step), the step where the prediction moved most from the step before (for a
+// multi-class head: where the most likely class last changed).
 // prediction.js draws the chart; this module only adds one highlighted column and its label
 // after each draw (Plotly's plotly_afterplot), reading the series the chart itself plots, so the
 // two never disagree. Loaded by templates/teaching/_nav.html.
@@ -13,10 +14,15 @@ function tokens(chart) {
   return chart.data?.[0]?.text ?? null;
 }
 
+/** A multi-class chart's most likely class per step (prediction.js: data-argmax), else null. */
+function argmaxOf(chart) {
+  return chart.dataset.argmax ? JSON.parse(chart.dataset.argmax) : null;
+}
+
 function mark(chart) {
   const series = chart.data?.[0]?.y;
   if (!series) return;
-  const marks = tippingMarks(Array.from(series), { tokens: tokens(chart) });
+  const marks = tippingMarks(Array.from(series), { tokens: tokens(chart), argmax: argmaxOf(chart) });
   const layout = chart.layout || {};
   const shapes = (layout.shapes || []).filter((shape) => shape.name !== NAME);
   const annotations = (layout.annotations || []).filter((note) => note.name !== NAME);

@@ -20,10 +20,21 @@ export function tippingStep(series) {
   return best;
 }
 
+/** For a multi-class head: the step (from 0) where the most likely class last changed, the one
+ *  that settled the final answer; null when it never changed. labels: the argmax at each step. */
+export function argmaxTippingStep(labels) {
+  let last = null;
+  for (let step = 1; step < labels.length; step += 1) {
+    if (labels[step] !== null && labels[step - 1] !== null && labels[step] !== labels[step - 1]) last = step;
+  }
+  return last;
+}
+
 /** Plotly layout pieces marking the tipping step of a series drawn at x = 1..n.
- *  tokens: the step labels of a sentence, so the mark can name the word. */
-export function tippingMarks(series, { tokens = null } = {}) {
-  const step = tippingStep(series);
+ *  tokens: the step labels of a sentence, so the mark can name the word; argmax: the most likely
+ *  class at each step (a multi-class head), when the tipping step is where that changed. */
+export function tippingMarks(series, { tokens = null, argmax = null } = {}) {
+  const step = argmax ? argmaxTippingStep(argmax) : tippingStep(series);
   if (step === null) return { step: null, shapes: [], annotations: [] };
   const x = step + 1;
   // Plotly reads a little HTML in annotation text: a typed word is shown, never interpreted.
