@@ -3,7 +3,9 @@
 Every /api route needs the bearer token when GATESCOPE_TOKEN is set; /healthz and /docs do not.
 """
 
-from fastapi import APIRouter, Depends
+import os
+
+from fastapi import APIRouter, Depends, Response
 
 from app.api import adhoc, docs, models, teaching, uploads
 from app.api.deps import RegistryDep, require_token
@@ -21,8 +23,18 @@ api_router.include_router(teaching.router)  # teaching pages (issue 6): app/api/
 router = APIRouter()
 
 
-@router.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and model count")
-def healthz(registry: RegistryDep) -> Health:
+WORKER_HEADER = "X-Gatescope-Worker"
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    tags=["health"],
+    summary="Liveness and model count",
+    description=f"`{WORKER_HEADER}` names the worker process that answered (its pid).",
+)
+def healthz(registry: RegistryDep, response: Response) -> Health:
+    response.headers[WORKER_HEADER] = str(os.getpid())
     return Health(status="ok", models=len(registry.shipped))
 
 
