@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.api.errors import ERROR_CODES
 from app.apibench import UvicornProcess
 
 POSTS = [
@@ -59,7 +60,15 @@ adhoc_bodies = st.fixed_dictionaries(
 
 
 def post(client: httpx.Client, path: str, content: bytes, headers: dict[str, str]) -> int:
-    return client.post(path, content=content, headers=headers).status_code
+    """The status; a 4xx must come in the one error shape, every item with a documented code."""
+    response = client.post(path, content=content, headers=headers)
+    if 400 <= response.status_code < 500:
+        body = response.json()
+        assert body["detail"], body
+        for item in body["detail"]:
+            assert item["code"] in ERROR_CODES, item
+            assert isinstance(item["params"], dict), item
+    return response.status_code
 
 
 @BATTERY
@@ -100,6 +109,7 @@ NASTIES: list[Any] = [
     pytest.param(b'{"input": "\\ud800"}', id="lone-surrogate"),
     pytest.param(b'{"\\udfff": 1, "input": "a"}', id="lone-surrogate-key"),
     pytest.param(b'{"input": ["\\ud800", 1]}', id="lone-surrogate-in-list"),
+    pytest.param(b'{"input": [[1, 2], [3, "\\udfff"]]}', id="lone-surrogate-as-number"),
     pytest.param(b'{"input": "\xff\xfe\xfd"}', id="invalid-utf8"),
     pytest.param(b'{"input": "a film"', id="truncated"),
     pytest.param(b'{"input": "a film"}}}}', id="trailing-garbage"),

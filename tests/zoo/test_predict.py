@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from app.zoo import InputError, LoadedModel, ModelConfig
+from app.zoo.errors import InputErrors
 from tests.zoo.builders import loaded, numbers_config, text_config
 
 CONFIGS = [
@@ -113,6 +114,58 @@ def test_predict_names_the_bad_input_by_its_position() -> None:
         model.predict([[[1, 2]], [[1, 2], [3, float("nan")]]])
 
     assert caught.value.field == "inputs[1][1][1]"
+    assert (caught.value.code, caught.value.params) == ("not_finite", {"got": "nan"})
+
+
+@pytest.mark.parametrize(
+    ("config", "raw", "field", "code"),
+    [
+        pytest.param(text_config("gru"), "   ", "inputs[0]", "empty_text", id="blank"),
+        pytest.param(text_config("gru"), "?!...", "inputs[0]", "no_words", id="punctuation"),
+        pytest.param(text_config("gru"), "a \udcff film", "inputs[0]", "not_utf8", id="surrogate"),
+        pytest.param(text_config("gru"), [1.0], "inputs[0]", "not_text", id="numbers-for-text"),
+        pytest.param(
+            numbers_config("gru", features=("a", "b")),
+            [[1, 2, 3]],
+            "inputs[0][0]",
+            "wrong_width",
+            id="wide",
+        ),
+        pytest.param(
+            numbers_config("gru", features=("a", "b")),
+            [[1, 10**400]],
+            "inputs[0][0][1]",
+            "too_large_number",
+            id="huge-integer",
+        ),
+        pytest.param(
+            numbers_config("gru", features=("a", "b")),
+            "1, 2",
+            "inputs[0]",
+            "not_steps",
+            id="text-for-numbers",
+        ),
+    ],
+)
+def test_predict_refuses_bad_inputs_with_the_validators_codes(
+    config: ModelConfig, raw: object, field: str, code: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        loaded(config).predict([raw])
+
+    assert (caught.value.field, caught.value.code) == (field, code)
+
+
+def test_predict_reports_every_bad_value_of_an_input_together() -> None:
+    model = loaded(numbers_config("gru", features=("a", "b")))
+
+    with pytest.raises(InputErrors) as caught:
+        model.predict([[[1, "x"], [float("inf"), 2]]], max_steps=5)
+
+    assert [(error.field, error.code) for error in caught.value.errors] == [
+        ("inputs[0][0][1]", "not_a_number"),
+        ("inputs[0][1][0]", "not_finite"),
+    ]
 
 
 # -- parameters ---------------------------------------------------------------------------------
