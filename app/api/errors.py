@@ -392,15 +392,18 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {
         "model": ErrorResponse,
-        "description": "Missing or wrong bearer token (when GATESCOPE_TOKEN is set).",
+        "description": "Missing or wrong bearer token (when GATESCOPE_TOKEN is set); "
+        "code `unauthorized`.",
     },
     413: {
         "model": ErrorResponse,
-        "description": "The body is larger than GATESCOPE_MAX_BODY_BYTES.",
+        "description": "The body is larger than GATESCOPE_MAX_BODY_BYTES; code `body_too_large`, "
+        "params `limit`.",
     },
     422: {
         "model": ErrorResponse,
-        "description": "Invalid input; `detail` names each field and problem.",
+        "description": "Invalid input; `detail` names each field and problem, each with a `code` "
+        "(see ErrorItem) and the `params` its message quotes.",
     },
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
