@@ -233,3 +233,15 @@ def test_numbers_model_counts_have_no_embedding_and_one_row_per_dense() -> None:
         7 + 1,
     ]
     assert sum(row["parameters"] for row in counts) == model.total_parameters
+
+
+def test_a_value_that_overflows_once_scaled_is_named_with_its_code() -> None:
+    config = numbers_config("gru", features=("a",))
+    narrow = config.preprocessing.model_copy(update={"scaler_min": [0.0], "scaler_max": [1e-30]})
+    model = loaded(config.model_copy(update={"preprocessing": narrow}), dtype=torch.float32)
+
+    with pytest.raises(InputError) as caught:
+        model.predict([[0.5, 1e10]])
+
+    assert (caught.value.field, caught.value.code) == ("inputs[0][1][0]", "too_large_after_scaling")
+    assert caught.value.params == {"got": "10000000000.0"}
