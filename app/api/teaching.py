@@ -23,6 +23,7 @@ from app.api.responses import json_response
 from app.api.schemas import ModelInput, PredictionOut, TraceRequest
 from app.api.workers import WorkersDep
 from app.config import Settings
+from app.recurrent import CellKind
 from app.serialize import rounded, rounded_prediction
 from app.teaching.compare import CellRun, compare
 from app.teaching.errors import NotApplicable
@@ -66,7 +67,7 @@ class ParameterRowOut(BaseModel):
 
     key: str = Field(examples=["blocks.0.0"])
     name: str = Field(examples=["LSTM layer 1"])
-    kind: Literal["embedding", "rnn", "lstm", "gru", "dense"]
+    kind: CellKind | Literal["embedding", "dense"]
     shape: dict[str, int] = Field(description="The symbols' values: i, h (p); V, d; in, out.")
     pytorch: FormulaOut = Field(description="PyTorch: two biases (b_ih, b_hh) per gate block.")
     keras: FormulaOut | None = Field(
@@ -89,7 +90,7 @@ class CompareRun(BaseModel):
 
     model: str
     title: str
-    cell: Literal["rnn", "lstm", "gru"]
+    cell: CellKind | Literal["mixed"]
     nonlinearity: Literal["tanh", "relu"] = Field(
         default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
     )
@@ -128,7 +129,7 @@ class CompareResponse(BaseModel):
 class SensitivityRun(BaseModel):
     model: str
     title: str
-    cell: Literal["rnn", "lstm", "gru"]
+    cell: CellKind | Literal["mixed"]
     steps: int
     tokens: list[str] | None
     token_kinds: list[str] | None

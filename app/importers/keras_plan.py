@@ -16,8 +16,9 @@ from typing import Any, Literal
 from app.importers.errors import ModelImportError
 from app.importers.keras_layers import KerasLayer, KerasModel, layer_of
 from app.limits import MAX_BLOCKS, MAX_LAYERS
+from app.recurrent import CellKind
 
-CELLS: dict[str, Literal["rnn", "lstm", "gru"]] = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+CELLS: dict[str, CellKind] = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 SKIPPED = frozenset({"InputLayer", "Dropout", "SpatialDropout1D"})
 DENSE_ACTIVATIONS = frozenset({"linear", "relu", "sigmoid", "tanh", "softmax"})
 SUPPORTED = "Input, Embedding, SimpleRNN, LSTM, GRU (stacked, Bidirectional) and Dense"
@@ -28,7 +29,7 @@ class RecurrentLayer:
     """One Keras recurrent layer (perhaps inside Bidirectional) in PyTorch's terms."""
 
     layer: KerasLayer
-    cell: Literal["rnn", "lstm", "gru"]
+    cell: CellKind
     units: int
     bidirectional: bool
     bias: bool

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.recurrent import GATE_NAMES
 from app.zoo import LoadedModel
 from app.zoo.spec import ModelConfig, NumbersPreprocessing
 
 # The notes' order: the plain RNN and its problem first, then the two fixes.
-CELL_ORDER: tuple[str, ...] = ("rnn", "lstm", "gru")
+CELL_ORDER: tuple[str, ...] = tuple(GATE_NAMES)  # rnn, lstm, gru
 
 
 def family(config: ModelConfig) -> tuple[object, ...]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-SEED = 42
+from app.recurrent import CellKind
 
-Cell = Literal["rnn", "lstm", "gru"]
+SEED = 42
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Recipe:
     model_id: str
     title: str
     data: str  # "nsmc", "movie_snippets" or "weather"
-    cell: Cell
+    cell: CellKind
     hidden_size: int
     epochs: int
     learning_rate: float
@@ -97,7 +97,7 @@ EN_EXAMPLES = (
 WEATHER_EXAMPLE_DATES = ("2015/01/15", "2015/07/15")
 
 
-def _korean(cell: Cell, hidden: int, epochs: int) -> Recipe:
+def _korean(cell: CellKind, hidden: int, epochs: int) -> Recipe:
     return Recipe(
         model_id=f"sentiment-ko-{cell}",
         title=f"Korean movie reviews · {cell.upper()}, {hidden} units",
@@ -118,7 +118,7 @@ def _korean(cell: Cell, hidden: int, epochs: int) -> Recipe:
     )
 
 
-def _english(cell: Cell, hidden: int, epochs: int) -> Recipe:
+def _english(cell: CellKind, hidden: int, epochs: int) -> Recipe:
     return Recipe(
         model_id=f"sentiment-en-{cell}",
         title=f"English movie reviews · {'RNN' if cell == 'rnn' else cell.upper()}, {hidden} units",
@@ -140,7 +140,7 @@ def _english(cell: Cell, hidden: int, epochs: int) -> Recipe:
     )
 
 
-def _weather(cell: Cell, hidden: int, epochs: int) -> Recipe:
+def _weather(cell: CellKind, hidden: int, epochs: int) -> Recipe:
     return Recipe(
         model_id=f"weather-{cell}",
         title=f"Seattle weather, next day's high · {cell.upper()}, 2 layers of {hidden} units",
