@@ -212,6 +212,7 @@ TRACE_EXAMPLE: dict[str, Any] = {
     "tokens": ["<pad>", "재미있"],
     "token_ids": [0, 57],
     "token_kinds": ["pad", "word"],
+    "truncated": None,
     "values": None,
     "scaled": None,
     "layers": [
@@ -356,6 +357,31 @@ class PredictionOut(BaseModel):
     unit: str | None = None
 
 
+class TruncatedOut(BaseModel):
+    """What was cut from a text longer than the model's maxlen, as Keras's pad_sequences cuts:
+    truncating="pre" (Keras's default) drops the earliest tokens, "post" the latest."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    dropped: int = Field(ge=1, description="Tokens cut off.", examples=[12])
+    kept: int = Field(ge=1, description="Tokens the model read (its maxlen).", examples=[40])
+    from_: Literal["start", "end"] = Field(
+        alias="from", description="Which end they were cut from: start for truncating='pre'."
+    )
+
+
+TRUNCATED_DESCRIPTION = (
+    "Text longer than the model's maxlen: how many tokens were cut, from which end, and how many "
+    "the model read. null when the whole text fits (and for numbers)."
+)
+
+
+class PredictedOut(PredictionOut):
+    """One input's prediction, with what was cut from it."""
+
+    truncated: TruncatedOut | None = Field(default=None, description=TRUNCATED_DESCRIPTION)
+
+
 class LayerOut(BaseModel):
     """One layer-direction of a trace: arrays are [[value per unit] per step], null where absent."""
 
@@ -392,6 +418,7 @@ class TraceResponse(BaseModel):
     tokens: list[str] | None = Field(description="Text: one token per step, padding included.")
     token_ids: list[int] | None
     token_kinds: list[Literal["word", "oov", "pad"]] | None
+    truncated: TruncatedOut | None = Field(default=None, description=TRUNCATED_DESCRIPTION)
     values: list[list[float]] | None = Field(description="Numbers: the input in original units.")
     scaled: list[list[float]] | None = Field(description="Numbers: what the network reads.")
     layers: list[LayerOut]
@@ -408,7 +435,7 @@ class PredictResponse(BaseModel):
         json_schema_extra={"examples": [{"predictions": [PREDICTION_EXAMPLE]}]}
     )
 
-    predictions: list[PredictionOut]
+    predictions: list[PredictedOut]
 
 
 class Health(BaseModel):
