@@ -33,8 +33,8 @@ from app.api.workers import WorkersDep
 from app.config import Settings
 from app.serialize import ExportFormat, view_of_traced
 from app.zoo import LoadedModel
-from app.zoo.loaded import PreparedInput
 from app.zoo.describe import detail_of, summary_of
+from app.zoo.loaded import PreparedInput
 
 router = APIRouter(prefix="/models", tags=["models"])
 

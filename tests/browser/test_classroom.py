@@ -29,11 +29,9 @@ def test_long_text_says_how_many_words_were_cut_in_both_languages(
     )
     assert note.inner_text() == expected
     explorer.testid("lang-toggle").click()
-    assert note.inner_text() == (
-        f"앞부분 {truncated['dropped']}개 토큰이 잘렸습니다: 모델은 마지막 {truncated['kept']}개만 읽습니다"
-    )
+    dropped, kept = truncated["dropped"], truncated["kept"]
+    korean = f"앞부분 {dropped}개 토큰이 잘렸습니다: 모델은 마지막 {kept}개만 읽습니다"
+    assert note.inner_text() == korean
     explorer.run("a good film")
     assert note.is_hidden()
     explorer.assert_clean()
-
-
