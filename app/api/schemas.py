@@ -195,6 +195,14 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     ],
     "labels": ["negative", "positive"],
     "parameters": 1289441,
+    "translations": {
+        "ko": {
+            "title": "네이버 영화 리뷰 · GRU 32 유닛",
+            "description": None,
+            "features": None,
+            "labels": ["부정", "긍정"],
+        }
+    },
 }
 PREDICTION_EXAMPLE: dict[str, Any] = {
     "label": "positive",
@@ -264,6 +272,15 @@ class BlockOut(BaseModel):
     )
 
 
+class TranslationOut(BaseModel):
+    """A model's words in one other language; lists follow `features` and `labels` in order."""
+
+    title: str | None = Field(default=None, examples=["네이버 영화 리뷰 · GRU 32 유닛"])
+    description: str | None = None
+    features: list[str] | None = Field(default=None, examples=[["강수량", "최고 기온"]])
+    labels: list[str] | None = Field(default=None, examples=[["부정", "긍정"]])
+
+
 class ModelSummary(BaseModel):
     """What a model is, in a line of a table."""
 
@@ -295,6 +312,11 @@ class ModelSummary(BaseModel):
         "the token of each output."
     )
     parameters: int = Field(description="Total parameter count.")
+    translations: dict[Literal["ko", "en"], TranslationOut] = Field(
+        default_factory=dict,
+        description="The title, description, feature names and labels in other languages, by "
+        "language; a field that is null falls back to the model's own.",
+    )
 
 
 class ModelDetail(ModelSummary):
