@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -35,3 +36,31 @@ def test_long_text_says_how_many_words_were_cut_in_both_languages(
     explorer.run("a good film")
     assert note.is_hidden()
     explorer.assert_clean()
+
+
+def test_korean_page_uses_the_models_korean_titles_features_and_labels(
+    open_page: Any, live_server: Any, api: httpx.Client
+) -> None:
+    summaries = {model["id"]: model for model in api.get("/api/v1/models").json()["data"]}
+    weather = summaries["weather-gru"]["translations"]["ko"]
+    page = open_page(live_server.url, locale="ko-KR")
+    page.open("?model=weather-gru")
+    options = page.page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll("
+        "'[data-testid=model-select] option')].map(o => [o.value, o.textContent]))"
+    )
+    for model_id, summary in summaries.items():
+        if summary["source"] == "shipped":
+            assert options[model_id] == summary["translations"]["ko"]["title"]
+    hint = page.page.locator("#input-hint").inner_text()
+    assert ", ".join(weather["features"]) in hint
+    page.run()
+    names = page.page.locator("[data-testid=token-strip] .feature-name").all_inner_texts()
+    assert names == weather["features"]
+    page.choose_model("sentiment-ko-gru")
+    page.run("정말 재미있고 감동적인 영화")
+    page.page.keyboard.press("End")
+    label = page.testid("prediction").get_attribute("data-label")
+    shown = page.page.locator("[data-testid=prediction] .prediction-label").inner_text()
+    assert shown == {"negative": "부정", "positive": "긍정"}[label]
+    page.assert_clean()
