@@ -208,7 +208,8 @@ class ModelConfig(Strict):
         return self
 
     def _check_translations(self) -> None:
-        features = self.preprocessing.features if self.input_kind == "numbers" else None
+        spec = self.preprocessing
+        features = spec.features if isinstance(spec, NumbersPreprocessing) else None
         labels = self.class_labels if self.task != "regression" else None
         for language, translation in self.translations.items():
             where = f"translations.{language}"
