@@ -227,7 +227,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """The tracer bench, or with --api the HTTP bench on a real uvicorn."""
+    """The tracer bench, with --api the HTTP bench, with --page a cold page in Chromium."""
+    if args.page:
+        from app.bench_page import bench_page, render_page_table
+
+        result = bench_page(repeats=args.page_repeats)
+        _console().print(render_page_table(result))
+        return 0 if args.no_fail or result.meets_goal else 1
     if args.api:
         from app.apibench import bench_api, render_api_table
 
@@ -315,6 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmark the tracer (or the API with --api)")
     bench.add_argument("--api", action="store_true", help="benchmark the HTTP API instead")
+    bench.add_argument(
+        "--page",
+        action="store_true",
+        help="time a cold shared explorer link in headless Chromium (page ready, first plot)",
+    )
+    bench.add_argument(
+        "--page-repeats", type=_positive, default=5, help="cold visits timed (--page)"
+    )
     bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
     bench.add_argument("--requests", type=_positive, default=300, help="sequential requests timed")
     bench.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
@@ -322,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--big-steps", type=_positive, default=1000, help="steps of the large ad-hoc trace (--api)"
     )
     bench.add_argument(
-        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api)"
+        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api, --page)"
     )
     bench.add_argument("--repeats", type=_positive, default=11, help="timed runs per size (tracer)")
     bench.add_argument(

@@ -45,6 +45,7 @@ class TraceView:
     tokens: list[str] | None = None
     token_ids: list[int] | None = None
     token_kinds: list[str] | None = None
+    truncated: dict[str, Any] | None = None
     values: list[list[float]] | None = None
     scaled: list[list[float]] | None = None
     prediction: dict[str, Any] | None = None
@@ -68,6 +69,7 @@ def view_of_traced(model: LoadedModel, traced: TracedInput) -> TraceView:
         tokens=prepared.tokens,
         token_ids=prepared.token_ids,
         token_kinds=list(prepared.token_kinds) if prepared.token_kinds is not None else None,
+        truncated=prepared.truncated.as_dict() if prepared.truncated is not None else None,
         values=prepared.values,
         scaled=prepared.scaled,
         prediction=traced.prediction.as_dict(),
@@ -135,6 +137,7 @@ def trace_payload(view: TraceView, precision: int | None) -> dict[str, Any]:
         "tokens": view.tokens,
         "token_ids": view.token_ids,
         "token_kinds": view.token_kinds,
+        "truncated": view.truncated,
         "values": view.values,
         "scaled": _rounded_rows(view.scaled, precision),
         "layers": [layer_payload(layer, precision) for layer in view.layers],

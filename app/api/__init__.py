@@ -38,5 +38,11 @@ def healthz(registry: RegistryDep, response: Response) -> Health:
     return Health(status="ok", models=len(registry.shipped))
 
 
+@router.head("/healthz", include_in_schema=False)
+def healthz_head(registry: RegistryDep, response: Response) -> None:
+    """The same check for monitors that ask with HEAD (a 405 before)."""
+    healthz(registry, response)
+
+
 router.include_router(api_router)
 router.include_router(docs.router)

@@ -34,6 +34,7 @@ from app.config import Settings
 from app.serialize import ExportFormat, view_of_traced
 from app.zoo import LoadedModel
 from app.zoo.describe import detail_of, summary_of
+from app.zoo.loaded import PreparedInput
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -126,7 +127,8 @@ def traced_response(
     responses=NOT_FOUND_RESPONSE,
     summary="Predict several inputs",
     description="The prediction for each input, in order: label and probability for sentiment, "
-    "value in original units for regression. At most GATESCOPE_MAX_BATCH inputs.",
+    "value in original units for regression. At most GATESCOPE_MAX_BATCH inputs. `truncated` "
+    "says what was cut from a text longer than the model's maxlen (null when nothing was).",
 )
 async def predict(
     model: ModelDep,
@@ -140,5 +142,17 @@ async def predict(
 
 def predicted_response(model: LoadedModel, raws: list[Any], settings: Settings) -> Response:
     """Predict every input in a model worker thread."""
-    predictions = model.predict(raws, max_steps=settings.max_steps)
-    return json_response({"predictions": [item.as_dict() for item in predictions]})
+    prepared = model.prepare_all(raws, max_steps=settings.max_steps)
+    predictions = model.predict_prepared(prepared)
+    return json_response(
+        {
+            "predictions": [
+                {**prediction.as_dict(), "truncated": _truncated(item)}
+                for prediction, item in zip(predictions, prepared, strict=True)
+            ]
+        }
+    )
+
+
+def _truncated(prepared: PreparedInput) -> dict[str, Any] | None:
+    return prepared.truncated.as_dict() if prepared.truncated is not None else None

@@ -195,6 +195,14 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     ],
     "labels": ["negative", "positive"],
     "parameters": 1289441,
+    "translations": {
+        "ko": {
+            "title": "네이버 영화 리뷰 · GRU 32 유닛",
+            "description": None,
+            "features": None,
+            "labels": ["부정", "긍정"],
+        }
+    },
 }
 PREDICTION_EXAMPLE: dict[str, Any] = {
     "label": "positive",
@@ -212,6 +220,7 @@ TRACE_EXAMPLE: dict[str, Any] = {
     "tokens": ["<pad>", "재미있"],
     "token_ids": [0, 57],
     "token_kinds": ["pad", "word"],
+    "truncated": None,
     "values": None,
     "scaled": None,
     "layers": [
@@ -263,6 +272,15 @@ class BlockOut(BaseModel):
     )
 
 
+class TranslationOut(BaseModel):
+    """A model's words in one other language; lists follow `features` and `labels` in order."""
+
+    title: str | None = Field(default=None, examples=["네이버 영화 리뷰 · GRU 32 유닛"])
+    description: str | None = None
+    features: list[str] | None = Field(default=None, examples=[["강수량", "최고 기온"]])
+    labels: list[str] | None = Field(default=None, examples=[["부정", "긍정"]])
+
+
 class ModelSummary(BaseModel):
     """What a model is, in a line of a table."""
 
@@ -294,6 +312,11 @@ class ModelSummary(BaseModel):
         "the token of each output."
     )
     parameters: int = Field(description="Total parameter count.")
+    translations: dict[Literal["ko", "en"], TranslationOut] = Field(
+        default_factory=dict,
+        description="The title, description, feature names and labels in other languages, by "
+        "language; a field that is null falls back to the model's own.",
+    )
 
 
 class ModelDetail(ModelSummary):
@@ -356,6 +379,31 @@ class PredictionOut(BaseModel):
     unit: str | None = None
 
 
+class TruncatedOut(BaseModel):
+    """What was cut from a text longer than the model's maxlen, as Keras's pad_sequences cuts:
+    truncating="pre" (Keras's default) drops the earliest tokens, "post" the latest."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    dropped: int = Field(ge=1, description="Tokens cut off.", examples=[12])
+    kept: int = Field(ge=1, description="Tokens the model read (its maxlen).", examples=[40])
+    from_: Literal["start", "end"] = Field(
+        alias="from", description="Which end they were cut from: start for truncating='pre'."
+    )
+
+
+TRUNCATED_DESCRIPTION = (
+    "Text longer than the model's maxlen: how many tokens were cut, from which end, and how many "
+    "the model read. null when the whole text fits (and for numbers)."
+)
+
+
+class PredictedOut(PredictionOut):
+    """One input's prediction, with what was cut from it."""
+
+    truncated: TruncatedOut | None = Field(default=None, description=TRUNCATED_DESCRIPTION)
+
+
 class LayerOut(BaseModel):
     """One layer-direction of a trace: arrays are [[value per unit] per step], null where absent."""
 
@@ -392,6 +440,7 @@ class TraceResponse(BaseModel):
     tokens: list[str] | None = Field(description="Text: one token per step, padding included.")
     token_ids: list[int] | None
     token_kinds: list[Literal["word", "oov", "pad"]] | None
+    truncated: TruncatedOut | None = Field(default=None, description=TRUNCATED_DESCRIPTION)
     values: list[list[float]] | None = Field(description="Numbers: the input in original units.")
     scaled: list[list[float]] | None = Field(description="Numbers: what the network reads.")
     layers: list[LayerOut]
@@ -408,7 +457,7 @@ class PredictResponse(BaseModel):
         json_schema_extra={"examples": [{"predictions": [PREDICTION_EXAMPLE]}]}
     )
 
-    predictions: list[PredictionOut]
+    predictions: list[PredictedOut]
 
 
 class Health(BaseModel):

@@ -28,7 +28,7 @@ from app.serialize import rounded, rounded_prediction
 from app.teaching.compare import CellRun, compare
 from app.teaching.errors import NotApplicable
 from app.teaching.forming import prediction_series, tipping_step
-from app.teaching.gradient import GradientRun, gradient_study
+from app.teaching.gradient import GradientRun, GradientSummary, gradient_study
 from app.teaching.padding import PaddedRun, padding_study
 from app.teaching.parameters import Formula, ParameterRow, parameter_table
 from app.teaching.saturation import saturation_study
@@ -146,10 +146,33 @@ class SensitivityRun(BaseModel):
     prediction: PredictionOut
 
 
+class KeptGradientOut(BaseModel):
+    model: str
+    cell: str
+    first_step: int = Field(description="The first step that is not padding (0-based).")
+    ratio: float | None = Field(
+        description="sensitivity[first_step] / sensitivity[last]: the share of the last step's "
+        "gradient the first real step still gets. Null when undefined (a zero last gradient)."
+    )
+
+
+class GradientSummaryOut(BaseModel):
+    """What the charts' numbers say, computed from them (the page's sentence reads this)."""
+
+    kept: list[KeptGradientOut] = Field(description="One entry per run, in the runs' order.")
+    most: str | None = Field(description="The model that kept the largest ratio.")
+    factor: float | None = Field(description="Its ratio over the runner-up's; null alone.")
+    textbook_holds: bool | None = Field(
+        description="Whether the plain RNN kept the least (the textbook's vanishing gradient); "
+        "null when there is no RNN sibling or a ratio is undefined."
+    )
+
+
 class SensitivityResponse(BaseModel):
     model: str
     axis: list[str]
     runs: list[SensitivityRun]
+    summary: GradientSummaryOut
 
 
 class SaturationRequest(TraceRequest):
@@ -480,6 +503,24 @@ def sensitivity_payload(
         "model": model.id,
         "axis": study.axis,
         "runs": [sensitivity_run_payload(run, precision) for run in study.runs],
+        "summary": gradient_summary_payload(study.summary),
+    }
+
+
+def gradient_summary_payload(summary: GradientSummary) -> dict[str, Any]:
+    return {
+        "kept": [
+            {
+                "model": item.run.model.id,
+                "cell": item.run.trace_kind,
+                "first_step": item.first_step,
+                "ratio": item.ratio,
+            }
+            for item in summary.kept
+        ],
+        "most": summary.most.run.model.id if summary.most else None,
+        "factor": summary.factor,
+        "textbook_holds": summary.textbook_holds,
     }
 
 

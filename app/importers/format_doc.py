@@ -43,6 +43,9 @@ EXAMPLE = {
         "target_min": -12.0,
         "target_max": 38.0,
     },
+    "translations": {
+        "ko": {"title": "최근 10시간으로 본 기온", "features": ["기온", "기압", "습도", "풍속"]}
+    },
 }
 
 # The same kind of model as format version 1 wrote it: one module under "recurrent".
@@ -145,6 +148,15 @@ The blocks and head of a three-class text classifier, for example:
 ```json
 {classifier}
 ```
+
+## Other languages
+
+`translations` (optional) gives the model's words in another language, keyed by language
+(`ko` or `en`): any of `title`, `description`, `features` (one name per feature, in order) and
+`labels` (one per class label, in order; the sentiment default `[negative, positive]` counts as
+two). The lists must have as many names as the model has features or labels. The pages use them
+when the interface is in that language; anything left out falls back to the model's own words.
+The example config.json below has Korean words for its title and features.
 
 ## Version 1
 

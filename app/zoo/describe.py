@@ -43,6 +43,10 @@ def summary_of(model: LoadedModel) -> dict[str, Any]:
         "blocks": [block_summary(index, spec) for index, spec in enumerate(config.blocks)],
         "labels": config.class_labels if config.task != "regression" else None,
         "parameters": model.total_parameters,
+        "translations": {
+            language: translation.model_dump()
+            for language, translation in config.translations.items()
+        },
     }
 
 

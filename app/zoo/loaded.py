@@ -28,6 +28,19 @@ PREDICT_BATCH = 256  # inputs run through the network at once by predict()
 
 
 @dataclass(frozen=True)
+class Truncation:
+    """How a text longer than the model's maxlen was cut (Keras's `truncating`): "pre" drops
+    tokens from the start, "post" from the end."""
+
+    dropped: int
+    kept: int
+    side: Literal["start", "end"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dropped": self.dropped, "kept": self.kept, "from": self.side}
+
+
+@dataclass(frozen=True)
 class PreparedInput:
     """One input as the network sees it."""
 
@@ -37,6 +50,7 @@ class PreparedInput:
     token_kinds: list[TokenKind] | None = None
     values: list[list[float]] | None = None  # numbers: original units, one row per step
     scaled: list[list[float]] | None = None  # numbers: what the network reads
+    truncated: Truncation | None = None  # text longer than maxlen: what was cut
 
     @property
     def steps(self) -> int:
@@ -130,6 +144,7 @@ class LoadedModel:
         pairs = [pair for pair in map(self._token, words) if pair is not None]
         if not pairs:
             raise no_known_words(field_name)
+        truncated = truncation_of(len(pairs), spec.maxlen, spec.truncating)
         pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
         if not spec.mask_padding:
             padding: list[tuple[str, int, TokenKind]] = [(PAD_TOKEN, 0, "pad")] * (
@@ -144,6 +159,7 @@ class LoadedModel:
             tokens=[token for token, _, _ in pairs],
             token_ids=[token_id for _, token_id, _ in pairs],
             token_kinds=[kind for _, _, kind in pairs],
+            truncated=truncated,
         )
 
     def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
@@ -183,9 +199,14 @@ class LoadedModel:
 
     def predict(self, raws: Sequence[Any], max_steps: int | None = None) -> list[Prediction]:
         """Predictions for several inputs, in order (each validated as `inputs[i]`)."""
-        prepared = [
-            self.prepare(raw, f"inputs[{index}]", max_steps) for index, raw in enumerate(raws)
-        ]
+        return self.predict_prepared(self.prepare_all(raws, max_steps))
+
+    def prepare_all(self, raws: Sequence[Any], max_steps: int | None = None) -> list[PreparedInput]:
+        """Several inputs prepared, each validated as `inputs[i]`."""
+        return [self.prepare(raw, f"inputs[{index}]", max_steps) for index, raw in enumerate(raws)]
+
+    def predict_prepared(self, prepared: list[PreparedInput]) -> list[Prediction]:
+        """Predictions for prepared inputs, in order; equal lengths run as one batch."""
         outputs: dict[int, Tensor] = {}
         for positions in _same_length_groups(prepared, PREDICT_BATCH):
             features = torch.cat([prepared[position].features for position in positions])
@@ -340,6 +361,13 @@ def layer_name(cell: str, block: int, layer: int, chained: bool) -> str:
 
 def _count(key: str, name: str, parameters: Any) -> dict[str, Any]:
     return {"key": key, "name": name, "parameters": sum(p.numel() for p in parameters)}
+
+
+def truncation_of(count: int, maxlen: int, truncating: str) -> Truncation | None:
+    """What `_fit_length` cuts from `count` tokens, or None when they fit."""
+    if count <= maxlen:
+        return None
+    return Truncation(count - maxlen, maxlen, "start" if truncating == "pre" else "end")
 
 
 def _fit_length(pairs: list[Any], maxlen: int, truncating: str) -> list[Any]:

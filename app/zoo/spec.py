@@ -149,6 +149,17 @@ class NumbersPreprocessing(Strict):
 
 
 Preprocessing = Annotated[TextPreprocessing | NumbersPreprocessing, Field(discriminator="kind")]
+Language = Literal["ko", "en"]
+
+
+class Translation(Strict):
+    """What a model says in another language: every field optional; lists in the same order and
+    of the same length as the config's own `features` and class labels."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    description: str | None = None
+    features: list[str] | None = None
+    labels: list[str] | None = None
 
 
 class ModelConfig(Strict):
@@ -168,6 +179,8 @@ class ModelConfig(Strict):
     labels: list[str] | None = None
     examples: list[Any] = []
     description: str = ""
+    # The title, description, feature names and labels in other languages (the pages pick one).
+    translations: dict[Language, Translation] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -191,7 +204,17 @@ class ModelConfig(Strict):
                     f"blocks[{index - 1}]'s output sequence"
                 )
         self._check_head_fits_task()
+        self._check_translations()
         return self
+
+    def _check_translations(self) -> None:
+        spec = self.preprocessing
+        features = spec.features if isinstance(spec, NumbersPreprocessing) else None
+        labels = self.class_labels if self.task != "regression" else None
+        for language, translation in self.translations.items():
+            where = f"translations.{language}"
+            _check_same_count(translation.features, features, f"{where}.features", "features")
+            _check_same_count(translation.labels, labels, f"{where}.labels", "labels")
 
     def _check_inputs_fit_first_block(self) -> None:
         first = self.blocks[0]
@@ -283,6 +306,18 @@ class ModelConfig(Strict):
         if self.task == "sentiment":
             return ["negative", "positive"]
         return [f"class {index}" for index in range(self.output_width)]
+
+
+def _check_same_count(
+    translated: list[str] | None, own: list[str] | None, where: str, name: str
+) -> None:
+    """A translated list names each of the config's own items once, in order."""
+    if translated is None:
+        return
+    if own is None:
+        raise ValueError(f"{where} is given but this model has no {name}")
+    if len(translated) != len(own):
+        raise ValueError(f"{where} has {len(translated)} names for the {len(own)} {name}")
 
 
 def upgrade_document(data: dict[str, Any]) -> dict[str, Any]:

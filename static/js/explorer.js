@@ -16,7 +16,7 @@ import { TokenStrip } from "./tokens.js";
 import { PredictionView } from "./prediction.js";
 import { EquationPanel } from "./equations.js";
 import { exampleLabel, formatNumbers } from "./input.js";
-import { fillModelSelect, inputHint } from "./models.js";
+import { fillModelSelect, inputHint, labelNames, localized } from "./models.js";
 import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
 import { PageShell } from "./shell.js";
 
@@ -239,9 +239,9 @@ async function render(payload, view = {}) {
   state.unit = clamp(view.unit ?? 1, 1, layer.units ?? unitsOf(layer.hidden));
   els.slider.min = "1";
   els.slider.max = String(payload.steps);
-  const features = state.model?.id === payload.model ? state.model.features : null;
+  const features = state.model?.id === payload.model ? localized(state.model).features : null;
   views.tokens.update(payload, { step: state.step }, features);
-  views.prediction.update(payload, { step: state.step });
+  views.prediction.update(payload, { step: state.step, labels: labelNames(state.model) });
   await renderLayer();
   player.load(payload.steps, state.step - 1);
   applyStep(state.step, { force: true });
@@ -461,8 +461,8 @@ function onLanguage() {
   shell.relabel();
   setPlayButton(player.playing);
   if (state.trace) {
-    views.tokens.update(state.trace, { step: state.step }, state.model?.features);
-    views.prediction.update(state.trace, { step: state.step });
+    views.tokens.update(state.trace, { step: state.step }, localized(state.model).features);
+    views.prediction.update(state.trace, { step: state.step, labels: labelNames(state.model) });
     fillLayerSelect(state.trace);
     els.layer.value = String(state.layerIndex);
     renderLayer();

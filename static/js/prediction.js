@@ -37,8 +37,12 @@ function argmax(item) {
   return item.classes.reduce((best, entry) => (entry.probability > best.probability ? entry : best)).label;
 }
 
-/** A class or token label in the page's language when the shipped labels know it. */
-function labelText(label) {
+/**
+ * A class or token label in the page's language: the model's own translation (names, from its
+ * config), else the interface's word for it, else the label as it is.
+ */
+function labelText(label, names = {}) {
+  if (names[label]) return names[label];
   const known = t(`label.${label}`);
   return known.startsWith("label.") ? String(label) : known;
 }
@@ -60,6 +64,7 @@ export class PredictionView {
 
   update(payload, view) {
     this.payload = payload;
+    this.names = view.labels || {};
     this.step = view.step;
     const steps = payload.step_predictions;
     this.task = taskOf(payload);
@@ -85,7 +90,7 @@ export class PredictionView {
     if (this.task === "classification") {
       const last = steps[steps.length - 1];
       const top = [...(last?.classes || [])].sort((a, b) => b.probability - a.probability).slice(0, TOP_CLASSES);
-      return top.map((entry) => ({ name: labelText(entry.label), label: entry.label, y: steps.map((item) => probabilityOf(item, entry.label)) }));
+      return top.map((entry) => ({ name: labelText(entry.label, this.names), label: entry.label, y: steps.map((item) => probabilityOf(item, entry.label)) }));
     }
     if (this.task === "next-token") {
       return [{ name: t("prediction.next.top"), y: steps.map((item) => item?.top?.[0]?.probability ?? null), text: steps.map((item) => item?.top?.[0]?.label ?? "") }];
@@ -210,15 +215,14 @@ export class PredictionView {
       return;
     }
     if (this.task === "classification") {
-      this.box.append(paragraph("label", labelText(prediction.label)));
+      this.box.append(paragraph("label", labelText(prediction.label, this.names)));
       const percent = (prediction.probability * 100).toFixed(1);
       this.box.append(paragraph("detail", t("prediction.probability", { p: percent })));
-      this.box.append(classBars(prediction.classes || [], prediction.label, "prediction-classes", "prediction-class"));
+      this.box.append(classBars(prediction.classes || [], prediction.label, "prediction-classes", "prediction-class", this.names));
       this.box.dataset.label = prediction.label;
     } else if (isSentiment(prediction)) {
       // The shipped labels are English words; the page says them in its own language.
-      const known = t(`label.${prediction.label}`);
-      this.box.append(paragraph("label", known.startsWith("label.") ? prediction.label : known));
+      this.box.append(paragraph("label", labelText(prediction.label, this.names)));
       const percent = (prediction.probability * 100).toFixed(1);
       this.box.append(paragraph("detail", t("prediction.probability", { p: percent })));
       this.box.dataset.label = prediction.label;
@@ -231,7 +235,7 @@ export class PredictionView {
 }
 
 /** A bar per entry ({label, probability}), in the order given; the chosen one marked. */
-function classBars(entries, chosen, listId, itemId) {
+function classBars(entries, chosen, listId, itemId, names = {}) {
   const list = document.createElement("ul");
   list.className = "prediction-classes";
   list.dataset.testid = listId;
@@ -243,7 +247,7 @@ function classBars(entries, chosen, listId, itemId) {
     if (entry.label === chosen) item.classList.add("top");
     const name = document.createElement("span");
     name.className = "class-label";
-    name.textContent = labelText(entry.label);
+    name.textContent = labelText(entry.label, names);
     const bar = document.createElement("span");
     bar.className = "bar";
     const fill = document.createElement("span");

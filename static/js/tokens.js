@@ -14,6 +14,11 @@ function number(value) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(3);
 }
 
+function truncationText({ dropped, kept, from }) {
+  const key = `tokens.truncated.${from}`;
+  return t(dropped === 1 ? `${key}.one` : key, { dropped, kept });
+}
+
 export class TokenStrip {
   constructor(strip, title, legend) {
     this.strip = strip;
@@ -48,6 +53,7 @@ export class TokenStrip {
     this.strip.append(...this.cells);
     this.geometry = null;
     this.renderLegend(text);
+    this.renderTruncation(payload.truncated);
     this.step = 0;
     this.setStep(view.step);
   }
@@ -92,6 +98,19 @@ export class TokenStrip {
       item.append(element("span", "swatch"), element("span", "", t(`tokens.${kind}`)));
       this.legend.append(item);
     }
+  }
+
+  /** Say what a text longer than the model's maxlen lost ({dropped, kept, from}), beside the legend. */
+  renderTruncation(truncated) {
+    if (!this.note) {
+      this.note = element("p", "tokens-truncated");
+      this.note.dataset.testid = "tokens-truncated";
+      this.note.setAttribute("role", "status");
+      this.legend.after(this.note);
+    }
+    this.note.hidden = !truncated;
+    this.note.textContent = truncated ? truncationText(truncated) : "";
+    if (truncated) Object.assign(this.note.dataset, { dropped: truncated.dropped, kept: truncated.kept, from: truncated.from });
   }
 
   /** step counts from 1; cells before it are "passed", it is "current". */

@@ -79,6 +79,25 @@ def test_swagger_ui_is_served_with_no_external_url(client: TestClient) -> None:
         assert client.get(asset).status_code == 200
 
 
+def test_swagger_ui_reads_openapi_3_1_under_a_csp(client: TestClient) -> None:
+    """Swagger UI 3.20 could not read OpenAPI 3.1 ('no valid version field'); 5.x can."""
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js").text
+    major = re.search(r'PACKAGE_VERSION:"(\d+)\.', bundle)
+    assert major and int(major.group(1)) >= 5
+    policy = client.get("/docs").headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]+';", policy), policy
+    assert "connect-src 'self'" in policy
+
+
+def test_health_answers_head(client: TestClient) -> None:
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["x-gatescope-worker"]
+
+
 def test_redoc_is_off(client: TestClient) -> None:
     assert client.get("/redoc").status_code == 404
 

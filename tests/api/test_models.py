@@ -51,6 +51,7 @@ def test_models_lists_every_model_with_its_summary(client: TestClient) -> None:
         ],
         "labels": ["negative", "positive"],
         "parameters": text.parameters,
+        "translations": {},
     }
     numbers = next(model for model in listing.data if model.id == "tiny-numbers-lstm")
     assert numbers.features == ["temperature", "pressure"]
@@ -141,3 +142,19 @@ def test_shipped_models_are_all_served_with_lstm_bigger_than_gru(shipped: httpx.
     lstm_layer = next(c for c in sizes["sentiment-ko-lstm"] if c["name"].startswith("LSTM"))
     # Same sizes: an LSTM layer has 4 blocks of weights where a GRU has 3.
     assert lstm_layer["parameters"] * 3 == gru_layer["parameters"] * 4
+
+
+def test_shipped_models_speak_korean_titles_features_and_labels(shipped: httpx.Client) -> None:
+    for summary in shipped.get("/api/v1/models").json()["data"]:
+        if summary["source"] != "shipped":
+            continue
+        korean = summary["translations"]["ko"]
+        assert korean["title"] and korean["title"] != summary["title"], summary["id"]
+        assert any("\uac00" <= char <= "\ud7a3" for char in korean["title"]), korean["title"]
+        if summary["task"] == "regression":
+            assert len(korean["features"]) == len(summary["features"])
+        else:
+            assert korean["labels"] == ["부정", "긍정"]
+    weather = shipped.get("/api/v1/models/weather-gru").json()["translations"]["ko"]
+    assert weather["features"] == ["강수량", "최고 기온", "최저 기온", "풍속"]
+    assert "시애틀" in weather["description"]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.api.schemas import TraceResponse
 from app.zoo import LoadedModel
+from app.zoo.loaded import truncation_of
 
 ModelOf = Callable[[str], LoadedModel]
 
@@ -194,3 +195,45 @@ def test_shipped_weather_model_predicts_in_degrees(shipped: httpx.Client) -> Non
     body = response.json()
     assert body["values"] == [[float(v) for v in row] for row in steps]
     assert isinstance(body["prediction"]["value"], float)
+
+
+def test_trace_says_how_many_tokens_a_long_text_lost_and_from_which_end(
+    client: TestClient,
+) -> None:
+    """Keras's truncating='pre' keeps the last maxlen tokens; the response says so."""
+    words = "a great film and a good plot but dull acting"  # 10 tokens, maxlen 6
+    body = trace(client, "tiny-text-gru", words)
+    assert body["truncated"] == {"dropped": 4, "kept": 6, "from": "start"}
+    assert body["tokens"] == ["a", "good", "plot", "but", "dull", "acting"]
+    assert trace(client, "tiny-text-gru", "a great film")["truncated"] is None
+
+
+def test_predict_reports_truncation_per_input(client: TestClient) -> None:
+    texts = ["a great film", "a great film and a good plot but dull acting"]
+    response = client.post("/api/v1/models/tiny-text-gru/predict", json={"inputs": texts})
+    assert [item["truncated"] for item in response.json()["predictions"]] == [
+        None,
+        {"dropped": 4, "kept": 6, "from": "start"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "truncating", "expected"),
+    [
+        pytest.param(6, "pre", None, id="fits"),
+        pytest.param(9, "pre", {"dropped": 3, "kept": 6, "from": "start"}, id="pre-drops-start"),
+        pytest.param(9, "post", {"dropped": 3, "kept": 6, "from": "end"}, id="post-drops-end"),
+    ],
+)
+def test_truncation_follows_keras_truncating(
+    count: int, truncating: str, expected: dict[str, Any] | None
+) -> None:
+    found = truncation_of(count, 6, truncating)
+    assert (found.as_dict() if found else None) == expected
+
+
+def test_openapi_documents_truncated(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["TruncatedOut"]["properties"]) == {"dropped", "kept", "from"}
+    assert "truncated" in schemas["TraceResponse"]["properties"]
+    assert "truncated" in schemas["PredictedOut"]["properties"]

@@ -138,6 +138,22 @@ def test_sensitivity_series_are_the_tracers_unrounded(
     assert payload["runs"][0]["retention"] is None
 
 
+def test_sensitivity_summary_is_computed_from_the_series(client: TestClient) -> None:
+    payload = post(client, "tiny-en-lstm/sensitivity", {"input": SENTENCE})
+    summary = payload["summary"]
+    ratios = {}
+    for kept, run in zip(summary["kept"], payload["runs"], strict=True):
+        first = next(step for step, kind in enumerate(run["token_kinds"]) if kind != "pad")
+        assert (kept["model"], kept["first_step"]) == (run["model"], first)
+        series = run["sensitivity"]
+        assert kept["ratio"] == pytest.approx(series[first] / series[-1], rel=1e-12)
+        ratios[run["model"]] = (kept["ratio"], run["cell"])
+    ranked = sorted(ratios, key=lambda model: ratios[model][0], reverse=True)
+    assert summary["most"] == ranked[0]
+    assert summary["factor"] == pytest.approx(ratios[ranked[0]][0] / ratios[ranked[1]][0])
+    assert summary["textbook_holds"] is (ratios[ranked[-1]][1] == "rnn")
+
+
 # -- saturation -----------------------------------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ def test_explorer_page_has_every_control_and_a_same_origin_policy(api: httpx.Cli
 
 def test_plotly_comes_from_the_installed_package_cached_for_a_year(api: httpx.Client) -> None:
     html = api.get("/").text
-    url = re.search(r'<script src="(/vendor/plotly\.min\.js\?v=[^"]+)"', html)
+    url = re.search(r'<script defer src="(/vendor/plotly\.min\.js\?v=[^"]+)"', html)
     assert url and plotly.__version__ in url.group(1)
     packed = api.get(url.group(1), headers={"Accept-Encoding": "gzip"})
     assert packed.status_code == 200

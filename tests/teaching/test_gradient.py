@@ -66,3 +66,30 @@ def test_plain_rnn_has_no_retention_and_runs_align(
     assert study.axis == ["the", "movie", "was", "truly", "good"]
     assert study.runs[1].positions == [None, 0, 1, 2, 3, 4]
     assert study.runs[0].prediction == models[0].predict([SENTENCE])[0]
+
+
+def test_summary_ranks_cells_by_the_gradient_kept_at_the_first_real_step(
+    make_text_model: Callable[..., LoadedModel],
+) -> None:
+    models = [make_text_model("rnn"), make_text_model("lstm"), make_text_model("gru", maxlen=6)]
+    study = gradient_study(models, SENTENCE)
+    summary = study.summary
+    ratios = {}
+    for item, run in zip(summary.kept, study.runs, strict=True):
+        kinds = run.prepared.token_kinds or []
+        first = next(step for step, kind in enumerate(kinds) if kind != "pad")
+        assert item.first_step == first
+        assert item.ratio == pytest.approx(run.sensitivity[first] / run.sensitivity[-1])
+        ratios[run.model.config.cell] = item.ratio
+    ranked = sorted(ratios, key=ratios.__getitem__, reverse=True)
+    assert summary.most is not None and summary.most.run.model.config.cell == ranked[0]
+    assert summary.factor == pytest.approx(ratios[ranked[0]] / ratios[ranked[1]])
+    assert summary.textbook_holds is (ranked[-1] == "rnn")
+
+
+def test_summary_without_a_plain_rnn_does_not_judge_the_textbook(
+    make_text_model: Callable[..., LoadedModel],
+) -> None:
+    summary = gradient_study([make_text_model("lstm"), make_text_model("gru")], SENTENCE).summary
+    assert summary.textbook_holds is None
+    assert summary.most is not None and summary.factor is not None and summary.factor >= 1.0

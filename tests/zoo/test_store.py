@@ -323,6 +323,21 @@ def test_a_pickle_posing_as_weights_is_never_unpickled(tmp_path: Path) -> None:
             "tokenizer",
             id="no-tokenizer",
         ),
+        pytest.param(
+            lambda c: json.dumps({**c, "translations": {"ko": {"labels": ["부정"]}}}),
+            r"translations.ko.labels has 1 names for the 2 labels",
+            id="translated-labels-miscounted",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "translations": {"ko": {"features": ["기온"]}}}),
+            "translations.ko.features is given but this model has no features",
+            id="translated-features-of-a-text-model",
+        ),
+        pytest.param(
+            lambda c: json.dumps({**c, "translations": {"fr": {"title": "Critiques"}}}),
+            "translations",
+            id="translation-to-an-unknown-language",
+        ),
     ],
 )
 def test_bad_config_is_a_format_error(tmp_path: Path, edit: object, message: str) -> None:

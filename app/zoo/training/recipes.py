@@ -77,6 +77,38 @@ def description(recipe: Recipe) -> str:
     )
 
 
+KOREAN_LABELS = ["부정", "긍정"]  # negative, positive
+# precipitation, temp_max, temp_min, wind (the order of the weather features)
+KOREAN_WEATHER_FEATURES = ["강수량", "최고 기온", "최저 기온", "풍속"]
+
+
+def korean(recipe: Recipe) -> dict[str, Any]:
+    """config.json's `translations["ko"]`: the title, description, labels and feature names."""
+    cell = "RNN" if recipe.cell == "rnn" else recipe.cell.upper()
+    units = f"{cell} {recipe.hidden_size} 유닛"
+    if recipe.task == "sentiment":
+        source = "네이버 영화 리뷰" if recipe.language == "ko" else "영어 영화 리뷰"
+        tokens = "형태소(Kiwi)" if recipe.analyzer == "morpheme" else "띄어쓰기 단어"
+        return {
+            "title": f"{source} · {units}",
+            "description": (
+                f"{source}를 {tokens} 단위로 스텝마다 토큰 하나씩 읽습니다: "
+                f"Embedding({recipe.embedding_dim}) -> {units} -> Dense(1, sigmoid)가 리뷰가 "
+                "긍정일 확률을 냅니다."
+            ),
+            "labels": KOREAN_LABELS,
+        }
+    return {
+        "title": f"시애틀 날씨, 다음 날 최고 기온 · {units} 2층",
+        "description": (
+            f"시애틀 날씨 {recipe.seq_length}일치(강수량, 최고 기온, 최저 기온, 풍속; 최소-최대 "
+            f"스케일링)를 {units} 2층에 읽히고, Dense(100, relu) -> Dense(50, relu) -> Dense(1)이 "
+            "다음 날 최고 기온을 예측합니다."
+        ),
+        "features": KOREAN_WEATHER_FEATURES,
+    }
+
+
 KO_EXAMPLES = (
     ("배우들 연기가 정말 좋았고 마지막 장면에서 울었어요", "positive"),
     ("올해 본 영화 중에 최고였다 강력 추천합니다", "positive"),

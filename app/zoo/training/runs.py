@@ -26,11 +26,18 @@ from app.zoo.spec import (
     NumbersPreprocessing,
     RecurrentSpec,
     TextPreprocessing,
+    Translation,
 )
 from app.zoo.training import datasets
 from app.zoo.training.datasets import HELD_OUT_DAYS, WEATHER_FEATURES, WEATHER_FILE
 from app.zoo.training.loop import Schedule, forward_with_dropout
-from app.zoo.training.recipes import SEED, WEATHER_EXAMPLE_DATES, Recipe, description
+from app.zoo.training.recipes import (
+    SEED,
+    WEATHER_EXAMPLE_DATES,
+    Recipe,
+    description,
+    korean,
+)
 
 OOV_TOKEN = "<OOV>"
 LABELS = ["negative", "positive"]
@@ -164,6 +171,7 @@ class TextRun(Run):
             labels=LABELS,
             examples=examples or [],
             description=description(recipe),
+            translations={"ko": Translation(**korean(recipe))},
         )
 
     def shown(self, score: float) -> str:
@@ -311,6 +319,7 @@ class WeatherRun(Run):
             ),
             examples=examples or [],
             description=description(recipe),
+            translations={"ko": Translation(**korean(recipe))},
         )
 
     def shown(self, score: float) -> str:

@@ -47,7 +47,56 @@ function logLayout(axis, title) {
   });
 }
 
+/** 2.0e-2: the ratios span orders of magnitude, so they are said as the chart's axis shows them. */
+export function ratioText(value) {
+  return value === null || value === undefined ? "–" : value.toExponential(1);
+}
+
+const cellName = (cell) => cell.toUpperCase();
+
+/** The sentences the numbers support: which cell kept the most, by how much, and the textbook. */
+export function summaryText(payload) {
+  const summary = payload.summary;
+  if (!summary?.most) return "";
+  const byModel = new Map(summary.kept.map((item) => [item.model, item]));
+  const most = byModel.get(summary.most);
+  const numbers = payload.runs[0]?.tokens === null;
+  const unit = t(numbers ? "gradient.summary.step" : "gradient.summary.word");
+  const ranked = [...summary.kept].sort((a, b) => (b.ratio ?? 0) - (a.ratio ?? 0));
+  const params = { cell: cellName(most.cell), unit, step: most.first_step + 1, ratio: ratioText(most.ratio) };
+  const sentences = [];
+  if (ranked.length > 1) {
+    const factor = summary.factor >= 10 ? summary.factor.toFixed(0) : summary.factor.toFixed(1);
+    sentences.push(t("gradient.summary.most", { ...params, factor, runner: cellName(ranked[1].cell) }));
+    const list = summary.kept.map((item) => `${cellName(item.cell)} ${ratioText(item.ratio)}`).join(" · ");
+    sentences.push(t("gradient.summary.each", { unit, list }));
+  } else {
+    sentences.push(t("gradient.summary.alone", params));
+  }
+  const steps = payload.runs[0].steps - most.first_step;
+  if (summary.textbook_holds === true) sentences.push(t("gradient.summary.holds"));
+  else if (summary.textbook_holds === false) sentences.push(t("gradient.summary.not", { steps }));
+  else sentences.push(t("gradient.summary.nornn"));
+  return sentences.join(" ");
+}
+
+function renderSummary(payload) {
+  let box = byTestId("gradient-summary");
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "teaching-summary";
+    box.dataset.testid = "gradient-summary";
+    box.setAttribute("role", "status");
+    byTestId("gradient-result").prepend(box);
+  }
+  const summary = payload.summary || {};
+  box.textContent = summaryText(payload);
+  box.dataset.most = summary.most ?? "";
+  box.dataset.holds = String(summary.textbook_holds ?? "");
+}
+
 function render(payload) {
+  renderSummary(payload);
   const sensitivity = payload.runs.map((run) => line(run, run.sensitivity));
   const gated = payload.runs.filter((run) => run.retention !== null);
   const retention = gated.map((run) =>

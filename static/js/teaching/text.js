@@ -29,8 +29,11 @@ const TEXT = {
     "teaching.gradient.explain":
       "<p>How much does the final hidden state h<sub>T</sub> still depend on the input at step t? " +
       "The left chart shows the size of the gradient ‖∂h<sub>T</sub>/∂x<sub>t</sub>‖ at every step, on a log scale. " +
-      "Going back one step multiplies the gradient by one more matrix; in a plain RNN these products usually shrink fast, " +
-      "so the early words barely reach the end: that is the <b>vanishing gradient</b>.</p>" +
+      "What these numbers say about this input is written above the charts.</p>" +
+      "<p><b>Background, the textbook picture:</b> going back one step multiplies the gradient by one more matrix; " +
+      "in a plain RNN these products usually shrink fast over long sequences, " +
+      "so the early words barely reach the end: that is the <b>vanishing gradient</b>. " +
+      "It is a statement about long dependencies, not about every chart.</p>" +
       "<p>The right chart shows what the gates keep: the product of the forget gates f (LSTM) or of PyTorch's update gate z (GRU) " +
       "from step t+1 to the end, averaged over units. Near 1, the cell carries step t's information to the end unchanged. " +
       "(PyTorch's z is the notes' 1 − z: a z near 1 keeps the old state.)</p>",
@@ -86,6 +89,17 @@ const TEXT = {
     "gradient.keep.forget": "forget gate f",
     "gradient.keep.update": "update gate z",
     "gradient.nornn": "A plain RNN has no gate that keeps its state, so it is not on this chart.",
+    "gradient.summary.most":
+      "On this input the {cell} kept the most gradient: at its first {unit} (step {step}), ‖∂h_T/∂x_t‖ is {ratio} of its last step's, {factor}× the {runner}'s.",
+    "gradient.summary.alone": "At its first {unit} (step {step}), ‖∂h_T/∂x_t‖ is {ratio} of its last step's.",
+    "gradient.summary.each": "Kept at the first {unit}: {list}.",
+    "gradient.summary.word": "word",
+    "gradient.summary.step": "step",
+    "gradient.summary.holds": "Here the textbook picture shows: the plain RNN kept the least.",
+    "gradient.summary.not":
+      "So the textbook picture (a plain RNN's gradient falls fastest) does not show here: the input is short ({steps} steps) and the models are small. It shows on tasks with long dependencies, such as the playground's long-dependency tasks (coming).",
+    "gradient.summary.nornn":
+      "There is no plain RNN beside this model, so the textbook picture (a plain RNN's gradient falls fastest) cannot be checked here; it shows on tasks with long dependencies, such as the playground's long-dependency tasks (coming).",
     "saturation.heading": "Left- vs right-saturated, per unit and gate",
     "saturation.click": "Click a point to follow that unit in the explorer.",
     "saturation.x": "fraction of steps < {low} (shut)",
@@ -153,8 +167,10 @@ const TEXT = {
     "teaching.gradient.explain":
       "<p>마지막 은닉 상태 h<sub>T</sub>는 스텝 t의 입력에 아직 얼마나 영향을 받을까요? " +
       "왼쪽 그래프는 스텝마다 기울기의 크기 ‖∂h<sub>T</sub>/∂x<sub>t</sub>‖를 로그 눈금으로 보여 줍니다. " +
-      "한 스텝 거슬러 갈 때마다 행렬이 하나씩 더 곱해지는데, SimpleRNN에서는 이 곱이 빠르게 작아져서 " +
-      "앞쪽 단어가 끝까지 거의 전달되지 않습니다. 이것이 <b>기울기 소실(vanishing gradient)</b>입니다.</p>" +
+      "이 입력에서 숫자가 말하는 것은 그래프 위에 적혀 있습니다.</p>" +
+      "<p><b>배경, 교과서의 그림:</b> 한 스텝 거슬러 갈 때마다 행렬이 하나씩 더 곱해지는데, 긴 시퀀스에서 SimpleRNN은 이 곱이 빠르게 작아져서 " +
+      "앞쪽 단어가 끝까지 거의 전달되지 않습니다. 이것이 <b>기울기 소실(vanishing gradient)</b>입니다. " +
+      "긴 의존성에 대한 설명이지, 모든 그래프에 대한 주장은 아닙니다.</p>" +
       "<p>오른쪽 그래프는 게이트가 지키는 양입니다: 스텝 t+1부터 끝까지 forget 게이트 f(LSTM) 또는 PyTorch의 update 게이트 z(GRU)를 " +
       "곱한 값을 유닛에 대해 평균했습니다. 1에 가까우면 스텝 t의 정보가 끝까지 그대로 전달됩니다. " +
       "(PyTorch의 z는 노트의 1 − z입니다. z가 1에 가까우면 과거 기억을 유지합니다.)</p>",
@@ -210,6 +226,17 @@ const TEXT = {
     "gradient.keep.forget": "forget 게이트 f",
     "gradient.keep.update": "update 게이트 z",
     "gradient.nornn": "SimpleRNN에는 상태를 유지하는 게이트가 없어 이 그래프에 없습니다.",
+    "gradient.summary.most":
+      "이 입력에서는 {cell}이(가) 기울기를 가장 많이 지켰습니다: 첫 {unit}(스텝 {step})에서 ‖∂h_T/∂x_t‖가 마지막 스텝의 {ratio}배로, {runner}의 {factor}배입니다.",
+    "gradient.summary.alone": "첫 {unit}(스텝 {step})에서 ‖∂h_T/∂x_t‖는 마지막 스텝의 {ratio}배입니다.",
+    "gradient.summary.each": "첫 {unit}에서 남은 비율: {list}.",
+    "gradient.summary.word": "단어",
+    "gradient.summary.step": "스텝",
+    "gradient.summary.holds": "여기서는 교과서의 그림대로 SimpleRNN이 가장 적게 지켰습니다.",
+    "gradient.summary.not":
+      "그래서 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)은 여기서 보이지 않습니다: 입력이 짧고({steps} 스텝) 모델이 작기 때문입니다. 이 그림은 장기 의존성이 있는 과제(곧 나올 플레이그라운드의 장기 의존성 과제)에서 드러납니다.",
+    "gradient.summary.nornn":
+      "이 모델 옆에는 SimpleRNN이 없어 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)을 여기서 확인할 수 없습니다. 이 그림은 장기 의존성이 있는 과제(곧 나올 플레이그라운드의 장기 의존성 과제)에서 드러납니다.",
     "saturation.heading": "유닛·게이트별 왼쪽 포화 대 오른쪽 포화",
     "saturation.click": "점을 누르면 탐색기에서 그 유닛을 따라갑니다.",
     "saturation.x": "{low}보다 작은 스텝 비율 (닫힘)",
