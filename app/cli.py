@@ -359,7 +359,8 @@ def cmd_atlas(args: argparse.Namespace) -> int:
 def _print_card(card: dict[str, Any]) -> None:
     console = _console()
     console.print(
-        f"[bold]{card['unit']}[/]  mean {card['mean']}  std {card['std']}  saturation {card['saturation']}"
+        f"[bold]{card['unit']}[/]  mean {card['mean']}  std {card['std']}  "
+        f"saturation {card['saturation']}"
     )
     console.print("quantiles: " + "  ".join(f"{q['q']:g}: {q['value']}" for q in card["quantiles"]))
     for side in ("top", "bottom"):

@@ -340,7 +340,8 @@ class MatchRequest(BaseModel):
     tracks: list[str] | None = Field(
         default=None,
         max_length=32,
-        description='"layer/direction/track" where to look for units that are on (default: every hidden track)',
+        description='"layer/direction/track" where to look for units that are on '
+        "(default: every hidden track)",
     )
     percentile: float = Field(
         default=90.0, ge=50, le=99.9, description="each unit is on above its own percentile"

@@ -141,7 +141,8 @@ def _score_pads(index: AtlasIndex, refs: list[TrackRef], limit: int) -> dict[str
         if pads is None:
             raise ScoreError(
                 "pads_not_shared",
-                "this index has no padding to score (only pre-padded, left-to-right text models read the same padding in every document)",
+                "this index has no padding to score (only pre-padded, left-to-right text "
+                "models read the same padding in every document)",
             )
         if pads_seen is None:
             maxlen = pads.shape[1]
