@@ -1,4 +1,4 @@
-"""The `gatescope` command: serve | trace | models | train | bench | import.
+"""The `gatescope` command: serve | trace | models | train | bench | import | index | atlas.
 
 Heavy modules (uvicorn, training, the benches, importers) are imported inside their commands, so
 `gatescope --help` and argument errors stay instant.
@@ -227,7 +227,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """The tracer bench, with --api the HTTP bench, with --page a cold page in Chromium."""
+    """The tracer bench; --api the HTTP bench, --page a cold page in Chromium, --atlas the atlas."""
+    if args.atlas:
+        return _bench_atlas(args)
     if args.page:
         from app.bench_page import bench_page, render_page_table
 
@@ -250,6 +252,138 @@ def cmd_bench(args: argparse.Namespace) -> int:
     sizes = list(RATIO_GOALS)[:1] if args.quick else list(RATIO_GOALS)
     _console().print(render_bench_table(bench_tracer(args.repeats, sizes=sizes)))
     return 0
+
+
+def _bench_atlas(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from app.atlasbench import bench_atlas
+    from app.zoo import ModelRegistry
+
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir).get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}")
+    with Progress(console=_console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, fraction: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=1.0)
+            bar.update(tasks[stage], completed=fraction)
+
+        rows = bench_atlas(model, progress=report)
+    table = Table("measure", "value", "goal", "met")
+    for row in rows:
+        goal = "-" if row.goal == float("inf") else f"<= {row.goal:g} {row.unit}"
+        table.add_row(
+            row.measure, f"{row.value:.1f} {row.unit}", goal, "yes" if row.meets_goal else "NO"
+        )
+    _console().print(table)
+    return 0 if args.no_fail or all(row.meets_goal for row in rows) else 1
+
+
+# -- the unit atlas -----------------------------------------------------------------------------
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build (or find) a model's atlas index, with a progress bar."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+
+    from app.atlas import build_index, open_index, read_corpus_file
+    from app.atlas.build import BuildBusy
+    from app.atlas.corpus import CorpusError
+    from app.atlas.service import atlas_root, current_corpus, limits_of, set_corpus
+    from app.zoo import ModelRegistry
+
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir, settings.data_dir / "models").get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r}")
+    root = atlas_root(settings)
+    try:
+        if args.corpus:
+            path = Path(args.corpus)
+            corpus = read_corpus_file(path.read_bytes(), path.name, model.config, args.column)
+            set_corpus(model, corpus, root)
+        else:
+            corpus = current_corpus(model, root)
+        if corpus is None:
+            return _fail(f"{model.id} has no held-out data here: give a corpus with --corpus")
+        columns = (
+            "[progress.description]{task.description}",
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=_console(stderr=True)) as bar:
+            task = bar.add_task(f"indexing {corpus.name}", total=1.0)
+            directory = build_index(
+                model,
+                corpus,
+                root,
+                settings.precision,
+                limits_of(settings),
+                progress=lambda fraction: bar.update(task, completed=fraction),
+            )
+    except (CorpusError, BuildBusy, OSError) as error:
+        return _fail(str(error))
+    index = open_index(directory)
+    _console().print(f"{index.documents} documents, {index.steps} steps in {directory}")
+    return 0
+
+
+def cmd_atlas(args: argparse.Namespace) -> int:
+    """Print a unit's card from the model's atlas index."""
+    from app.atlas import open_index, parse_unit
+    from app.atlas.build import atlas_status
+    from app.atlas.card import unit_card
+    from app.atlas.service import atlas_root, current_corpus, current_key
+    from app.zoo import ModelRegistry
+
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir, settings.data_dir / "models").get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r}")
+    root = atlas_root(settings)
+    corpus = current_corpus(model, root)
+    key = current_key(model, corpus, settings) if corpus is not None else None
+    if key is None or atlas_status(root, key).status != "ready":
+        return _fail(f"{model.id} has no atlas index yet: run `gatescope index {model.id}`")
+    try:
+        ref, unit = parse_unit(args.unit)
+        card = unit_card(open_index(root / key), ref, unit, k=args.k)
+    except (ValueError, KeyError, IndexError) as error:
+        return _fail(f"--unit: {error}")
+    if args.json:
+        _console().print_json(json.dumps(card, ensure_ascii=False))
+        return 0
+    _print_card(card)
+    return 0
+
+
+def _print_card(card: dict[str, Any]) -> None:
+    console = _console()
+    console.print(
+        f"[bold]{card['unit']}[/]  mean {card['mean']}  std {card['std']}  "
+        f"saturation {card['saturation']}"
+    )
+    console.print("quantiles: " + "  ".join(f"{q['q']:g}: {q['value']}" for q in card["quantiles"]))
+    for side in ("top", "bottom"):
+        table = Table("document", "step", "value", "context", title=side)
+        for item in card[side]:
+            words = [str(token) for token in item["tokens"]]
+            words[item["focus"]] = f"[bold]{words[item['focus']]}[/]"
+            table.add_row(
+                str(item["document"]), str(item["step"]), f"{item['value']}", " ".join(words)
+            )
+        console.print(table)
+    if card["words"]:
+        for side in ("highest", "lowest"):
+            rows = ", ".join(
+                f"{row['word']} {row['value']:+.4f} ({row['count']})" for row in card["words"][side]
+            )
+            console.print(f"words, {side} {card['words']['measure']}: {rows}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -329,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--page-repeats", type=_positive, default=5, help="cold visits timed (--page)"
     )
+    bench.add_argument("--atlas", action="store_true", help="benchmark the unit atlas instead")
     bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
     bench.add_argument("--requests", type=_positive, default=300, help="sequential requests timed")
     bench.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
@@ -343,6 +478,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="only the smallest size (tracer; a smoke run)"
     )
     bench.set_defaults(handler=cmd_bench)
+
+    index = commands.add_parser("index", help="build a model's unit-atlas index")
+    index.add_argument("model", help="a model id")
+    index.add_argument("--corpus", help="a text file (one document a line), a CSV, or numbers")
+    index.add_argument("--column", help="the CSV column that holds the documents")
+    _add_dirs(index)
+    index.set_defaults(handler=cmd_index)
+
+    atlas = commands.add_parser("atlas", help="show a unit's card from the atlas index")
+    atlas.add_argument("model", help="a model id")
+    atlas.add_argument(
+        "--unit", required=True, help="layer/direction/track/unit, e.g. 0/forward/update/7"
+    )
+    atlas.add_argument("--k", type=_positive, default=10, help="top and bottom contexts")
+    atlas.add_argument("--json", action="store_true", help="print the card as JSON")
+    _add_dirs(atlas)
+    atlas.set_defaults(handler=cmd_atlas)
 
     importer = commands.add_parser("import", help="import a Keras or PyTorch model file")
     importer.add_argument("file", help=".keras, .h5, .safetensors, .pt or .zip")

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Bytes of rendered traces kept per process for repeated requests; 0: off.",
     )
+    atlas_max_documents: int = Field(
+        default=100_000, ge=1, description="Most documents of one atlas corpus."
+    )
+    atlas_max_steps: int = Field(
+        default=2_000_000, ge=1, description="Most real steps one atlas index may hold."
+    )
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
     gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
 

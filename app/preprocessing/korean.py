@@ -68,6 +68,23 @@ def morpheme_word_sequence(
     ]
 
 
+def morpheme_word_sequences(
+    texts: list[str],
+    filters: str = DEFAULT_FILTERS,
+    lower: bool = True,
+    split: str = " ",
+) -> list[list[str]]:
+    """``morpheme_word_sequence`` of many texts, analysed by Kiwi as one multi-threaded batch."""
+    return [
+        [
+            word
+            for token in tokens
+            for word in text_to_word_sequence(token.form, filters=filters, lower=lower, split=split)
+        ]
+        for tokens in get_kiwi().tokenize(texts)
+    ]
+
+
 def morpheme_tokens(text: str) -> list[str]:
     """Tokenise into morphemes with Keras's default filters.
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from app.preprocessing.korean import morpheme_word_sequence
+from app.preprocessing.korean import morpheme_word_sequence, morpheme_word_sequences
 from app.preprocessing.text import DEFAULT_FILTERS, text_to_word_sequence
 
 # Keras's ``analyzer``: raw text in, tokens out; filters and lower-casing are its own job.
@@ -95,6 +95,12 @@ class Tokenizer:
         if self.char_level:
             return list(text.lower() if self.lower else text)
         return self._split_words(text, self.filters, self.lower, self.split)
+
+    def tokenize_many(self, texts: list[str]) -> list[list[str]]:
+        """``tokenize`` of every text, the morpheme analyzer's as one batch (same tokens)."""
+        if self.analyzer_name == "morpheme" and not self.char_level:
+            return morpheme_word_sequences(texts, self.filters, self.lower, self.split)
+        return [self.tokenize(text) for text in texts]
 
     def fit_on_texts(self, texts: Iterable[Text]) -> None:
         """Count words over ``texts`` and rebuild the index; repeated calls accumulate."""

@@ -139,6 +139,36 @@ class LoadedModel:
 
     def _prepare_text(self, raw: Any, spec: TextPreprocessing, field_name: str) -> PreparedInput:
         words = self.tokenizer.tokenize(check_text(raw, field_name))
+        return self.prepare_words(words, field_name)
+
+    def prepare_words(self, words: list[str], field_name: str = "input") -> PreparedInput:
+        """A text already cut into words (as `tokenizer.tokenize` cuts it) as the network
+        sees it; corpora cut many texts at once (`Tokenizer.tokenize_many`) and come here."""
+        pairs, truncated = self._text_steps(words, field_name)
+        ids = torch.tensor([[token_id for _, token_id, _ in pairs]], dtype=torch.long)
+        with torch.no_grad():
+            features = self.network.embed(ids)
+        return PreparedInput(
+            features=features,
+            tokens=[token for token, _, _ in pairs],
+            token_ids=[token_id for _, token_id, _ in pairs],
+            token_kinds=[kind for _, _, kind in pairs],
+            truncated=truncated,
+        )
+
+    def text_steps(
+        self, words: list[str], field_name: str = "input"
+    ) -> list[tuple[str, int, TokenKind]]:
+        """(token, id, kind) of every step the network reads for these words, padding
+        included; InputError when no word is left to read."""
+        return self._text_steps(words, field_name)[0]
+
+    def _text_steps(
+        self, words: list[str], field_name: str
+    ) -> tuple[list[tuple[str, int, TokenKind]], Truncation | None]:
+        """The steps, and what was cut to fit maxlen (None when nothing was)."""
+        spec = self.config.preprocessing
+        assert isinstance(spec, TextPreprocessing)
         if not words:
             raise no_words(field_name)
         pairs = [pair for pair in map(self._token, words) if pair is not None]
@@ -151,16 +181,7 @@ class LoadedModel:
                 spec.maxlen - len(pairs)
             )
             pairs = padding + pairs if spec.padding == "pre" else pairs + padding
-        ids = torch.tensor([[token_id for _, token_id, _ in pairs]], dtype=torch.long)
-        with torch.no_grad():
-            features = self.network.embed(ids)
-        return PreparedInput(
-            features=features,
-            tokens=[token for token, _, _ in pairs],
-            token_ids=[token_id for _, token_id, _ in pairs],
-            token_kinds=[kind for _, _, kind in pairs],
-            truncated=truncated,
-        )
+        return pairs, truncated
 
     def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
         """A word's id as Keras's texts_to_sequences gives it; None where Keras drops it."""

@@ -1,0 +1,103 @@
+"""A unit's card: its top and bottom contexts, its distribution, and the words that move it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.atlas.index import AtlasIndex
+from app.atlas.layout import TrackRef, to_float
+from app.atlas.responses import word_response
+
+WINDOW = 5  # steps either side of a context's step
+CARD_WORDS = 10
+MIN_WORD_COUNT = 3
+
+
+def ranked_positions(stored: npt.NDArray[Any], k: int, largest: bool) -> npt.NDArray[np.int64]:
+    """The k positions with the largest (smallest) values; ties go to the earlier position."""
+    count = stored.shape[0]
+    k = min(k, count)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    keyed = -np.asarray(stored, dtype=np.int64) if largest else np.asarray(stored, dtype=np.int64)
+    threshold = np.partition(keyed, k - 1)[k - 1]
+    candidates = np.flatnonzero(keyed <= threshold)
+    order = np.lexsort((candidates, keyed[candidates]))
+    return candidates[order[:k]]
+
+
+def context(
+    index: AtlasIndex, stored: npt.NDArray[Any], position: int, window: int
+) -> dict[str, Any]:
+    """A step in a window of its document: the tokens and the unit's values along it."""
+    document = int(index.document_of(np.asarray([position]))[0])
+    start, end = index.document_range(document)
+    low, high = max(start, position - window), min(end, position + window + 1)
+    corpus_id, step = index.step_of(position)
+    return {
+        "document": corpus_id,
+        "step": step,
+        "value": float(to_float(stored[position], index.decimals)),
+        "window_start": step - (position - low),
+        "focus": position - low,
+        "tokens": [index.token(p) for p in range(low, high)],
+        "values": to_float(stored[low:high], index.decimals).tolist(),
+    }
+
+
+def unit_card(
+    index: AtlasIndex,
+    ref: TrackRef,
+    unit: int,
+    k: int = 20,
+    window: int = WINDOW,
+    words: int = CARD_WORDS,
+    min_count: int = MIN_WORD_COUNT,
+) -> dict[str, Any]:
+    """The card of one unit of one track (KeyError / IndexError for an unknown one)."""
+    info = index.info(ref)
+    if not 0 <= unit < info.units:
+        raise IndexError(f"unit {unit} is out of range: the track has {info.units} units")
+    stored = index.column(ref, unit)
+    stats = index.stats[ref.name][unit]
+    return {
+        "unit": f"{ref.name}/{unit}",
+        "layer": ref.layer,
+        "direction": ref.direction,
+        "track": ref.track,
+        "index": unit,
+        "steps": index.steps,
+        "top": [context(index, stored, int(p), window) for p in ranked_positions(stored, k, True)],
+        "bottom": [
+            context(index, stored, int(p), window) for p in ranked_positions(stored, k, False)
+        ],
+        **stats,
+        "words": word_table(index, ref, unit, words, min_count) if index.is_text else None,
+    }
+
+
+def word_table(
+    index: AtlasIndex, ref: TrackRef, unit: int, count: int, min_count: int
+) -> dict[str, Any]:
+    """The words that move the unit most either way (read at least min_count times)."""
+    found = word_response(index, ref, [unit])
+    means = found.means(index.decimals)[0]
+    kept = np.flatnonzero(found.counts >= min_count)
+    order = kept[np.lexsort((kept, -means[kept]))]
+
+    def rows(positions: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
+        return [
+            {"word": index.words[p], "count": int(found.counts[p]), "value": float(means[p])}
+            for p in positions
+        ]
+
+    lowest = kept[np.lexsort((kept, means[kept]))]
+    return {
+        "measure": found.measure,
+        "min_count": min_count,
+        "highest": rows(order[:count]),
+        "lowest": rows(lowest[:count]),
+    }
