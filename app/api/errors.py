@@ -29,6 +29,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.teaching.layers import LAYER_CODES
 from app.zoo import InputError
 from app.zoo.inputs import INPUT_CODES, MOST_REPORTED
 
@@ -70,6 +71,7 @@ API_CODES: dict[str, str] = {
 }
 ERROR_CODES: dict[str, str] = {
     **{code: f"422: {meaning}" for code, meaning in INPUT_CODES.items()},
+    **{code: f"422: {meaning}" for code, meaning in LAYER_CODES.items()},
     **API_CODES,
 }
 # pydantic's error types (and the API's older `type`s) as codes; anything else is `invalid`.
