@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.recurrent import Trace
-from app.recurrent.trace import LayerTrace
+from app.recurrent.trace import Direction, LayerTrace
 from app.zoo.errors import InputError
 
 DIRECTIONS: tuple[str, ...] = ("forward", "backward")
@@ -55,7 +55,7 @@ def layer_choices(traces: Sequence[Trace]) -> list[LayerChoice]:
     ]
 
 
-def chosen_layers(traces: Sequence[Trace], layer: int, direction: str) -> list[LayerTrace]:
+def chosen_layers(traces: Sequence[Trace], layer: int, direction: Direction) -> list[LayerTrace]:
     """Layer `layer` (negative: from each trace's top) in `direction` of every trace.
 
     Raises InputError (`layer_out_of_range` on `layer`, `direction_not_in_layer` on `direction`)
@@ -79,4 +79,4 @@ def chosen_layers(traces: Sequence[Trace], layer: int, direction: str) -> list[L
                 f"(only a bidirectional layer has a backward direction), got {direction!r}",
                 {"direction": direction, "layer": layer},
             )
-    return [trace.layer(layer, direction) for trace in traces]  # type: ignore[arg-type]
+    return [trace.layer(layer, direction) for trace in traces]

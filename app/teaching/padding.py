@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from app.recurrent import Trace, trace_chain
+from app.recurrent.trace import Direction
 from app.teaching.errors import NotApplicable
 from app.teaching.layers import chosen_layers
 from app.zoo import LoadedModel, Prediction
@@ -45,7 +46,7 @@ class PaddedRun:
     token_kinds: list[str]
     trace: Trace
     layer: int  # the layer `change` measures (over all blocks, from 0) and its direction
-    direction: str
+    direction: Direction
     prediction: Prediction
     step_predictions: list[Prediction] | None
     change: dict[str, list[float | None]]  # per gate (and "hidden"): mean |x_t - x_{t-1}|
@@ -65,7 +66,7 @@ class PaddingStudy:
 
 
 def padding_study(
-    model: LoadedModel, raw: Any, layer: int = -1, direction: str = "forward"
+    model: LoadedModel, raw: Any, layer: int = -1, direction: Direction = "forward"
 ) -> PaddingStudy:
     """Run `raw` pre-padded, post-padded and masked through a text model, measuring the gates
     of `layer` (over all blocks; negative from the top) in `direction`.
@@ -123,7 +124,7 @@ def run_variant(
     variant: Variant,
     maxlen: int,
     layer: int = -1,
-    direction: str = "forward",
+    direction: Direction = "forward",
 ) -> PaddedRun:
     """Embed and trace one variant, predict from its final state, and measure how the gates of
     one layer-direction change."""
@@ -154,10 +155,10 @@ def run_variant(
 
 
 def step_changes(
-    traced: Trace, layer: int = -1, direction: str = "forward"
+    traced: Trace, layer: int = -1, direction: Direction = "forward"
 ) -> dict[str, list[float | None]]:
     """Per gate and for h: the mean over units of |value_t - value_{t-1}| (None at step 0)."""
-    top = traced.layer(layer, direction)  # type: ignore[arg-type]
+    top = traced.layer(layer, direction)
     series = {**top.gates, "hidden": top.hidden}
     return {name: _mean_abs_change(values[0]) for name, values in series.items()}
 
