@@ -29,7 +29,7 @@ export function alignedSeries(run) {
     const position = run.positions[step];
     if (position === null) return;
     x.push(position + 1);
-    y.push(predictionNumber(prediction));
+    y.push(predictionNumber(prediction, run.prediction?.label));
   });
   return { x, y };
 }
@@ -63,7 +63,7 @@ function renderPredictions(payload) {
         type: "scatter",
         mode: "markers",
         x: [position],
-        y: [predictionNumber(run.step_predictions[run.tipping_step])],
+        y: [predictionNumber(run.step_predictions[run.tipping_step], run.prediction?.label)],
         name: t("compare.tipped"),
         meta: { model: run.model, kind: "tipping" },
         showlegend: false,

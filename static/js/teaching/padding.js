@@ -4,7 +4,7 @@
 // The gates and h are one layer's (the layer chooser's; the top layer, forward, by default).
 
 import { oneTo, seriesRange } from "../trace-data.js";
-import { GATE_COLORS, baseLayout, element, heatmap, predictionText, react, stepAxis } from "./charts.js";
+import { GATE_COLORS, baseLayout, element, heatmap, predictionNumber, predictionText, react, stepAxis } from "./charts.js";
 import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
@@ -61,7 +61,7 @@ function column(run, trained, nonlinearity) {
   if (run.variant === trained) heading.append(" ", element("span", "badge", t("padding.trained")));
   const prediction = element("p", "padding-prediction", predictionText(run.prediction));
   prediction.dataset.testid = `padding-prediction-${run.variant}`;
-  prediction.dataset.value = String(run.prediction.positive_probability ?? run.prediction.value);
+  prediction.dataset.value = String(predictionNumber(run.prediction));
   const steps = element("p", "hint", t("padding.padsteps", { n: run.pad_steps }));
   const change = element("div", "plot small-plot");
   change.dataset.testid = `padding-change-${run.variant}`;
