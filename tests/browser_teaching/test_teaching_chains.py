@@ -90,6 +90,9 @@ def test_compare_on_a_mixed_chain_stands_alone_and_draws_the_chosen_layer(
     assert chooser.locator("option").all_inner_texts() == CLASSES_CHOICES
     assert chooser.input_value() == "1|forward"  # the top layer by default
     assert "shown alone" in tiny.testid("compare-alone").inner_text()
+    assert tiny.testid("teaching-run").inner_text() == "Show"  # the teaching pages' own label
+    # Block 1 reads backward too: no prediction "so far", and the page says so.
+    assert tiny.testid("compare-nosteps").is_visible()
     column = "tiny-chain-classes"
     assert tiny.testid(f"compare-layer-{column}").inner_text() == CLASSES_CHOICES[2]
 
@@ -123,6 +126,7 @@ def test_compare_on_a_mixed_chain_stands_alone_and_draws_the_chosen_layer(
         "블록 1 · LSTM 1층 · ← 역방향",
         "블록 2 · GRU 1층 · 순방향 →",
     ]
+    assert tiny.testid("teaching-run").inner_text() == "보기"
     tiny.assert_clean()
 
 

@@ -96,6 +96,7 @@ export function startTeachingPage({
     kind: () => page.model?.input_kind,
     submit: () => run(),
     labels: { idle: "teaching.run", busy: "teaching.running" },
+    text: t,
     model: () => page.model?.id,
   });
   const errors = shell.errors;

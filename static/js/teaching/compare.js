@@ -40,6 +40,8 @@ function gateTitle(name, cell) {
 
 function renderPredictions(payload) {
   const plot = byTestId("compare-predictions");
+  const none = byTestId("compare-nosteps");
+  none.hidden = payload.runs.some((run) => run.step_predictions);
   const traces = [];
   const markers = [];
   const sentiment = payload.runs.some((run) => run.prediction && "positive_probability" in run.prediction);

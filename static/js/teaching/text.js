@@ -61,6 +61,8 @@ const TEXT = {
     "compare.alone.chain":
       "This model chains blocks of different cells, so no sibling model differs from it in one cell only: it is shown alone. Pick a layer above to see each block's gates.",
     "compare.tipped": "moved most",
+    "compare.nosteps":
+      "A layer of this model also reads backward (from the end of the input), so there is no prediction “so far” after each step: only the final one.",
     "forming.word": "“{token}” tipped it",
     "forming.step": "moved most here",
     "compare.total": "Total",
@@ -194,6 +196,8 @@ const TEXT = {
     "compare.alone.chain":
       "이 모델은 서로 다른 셀의 블록을 이어 붙였기 때문에 셀 하나만 다른 짝 모델이 없어 이 모델만 보여 줍니다. 위에서 층을 고르면 블록마다 게이트를 볼 수 있습니다.",
     "compare.tipped": "가장 크게 움직임",
+    "compare.nosteps":
+      "이 모델에는 입력의 끝에서부터 거꾸로도 읽는 층이 있어서, 스텝마다 “지금까지의” 예측이 없고 마지막 예측만 있습니다.",
     "forming.word": "‘{token}’에서 가장 크게 바뀜",
     "forming.step": "여기서 가장 크게 바뀜",
     "compare.total": "합계",
