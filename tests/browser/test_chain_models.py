@@ -158,3 +158,29 @@ def test_the_notes_gru_under_a_stacked_lstm_shows_each_layers_own_equations(
         assert tiny.testid("gru-reset-before").count() == 0
         assert tiny.page.locator("[data-testid=equation-panel] .check.off").count() == 0
     tiny.assert_clean()
+
+
+def test_the_model_picker_groups_models_by_task_and_input(tiny: ExplorerPage) -> None:
+    tiny.open()
+    groups = tiny.page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=model-select] optgroup')]"
+        ".map(g => [g.label, [...g.querySelectorAll('option')].map(o => o.value)])"
+    )
+    assert groups == [
+        ["Sentiment · English text", ["tiny-text-bilstm", "tiny-text-gru"]],
+        ["Classification · English text", ["tiny-chain-classes"]],
+        [
+            "Regression · numbers",
+            ["tiny-chain-series", "tiny-numbers-lstm", "tiny-series-birnn"],
+        ],
+    ]
+    chain = tiny.page.locator("[data-testid=model-select] option[value=tiny-chain-classes]")
+    assert chain.inner_text().endswith("BiLSTM(5) → GRU(3)")
+    tiny.testid("lang-toggle").click()
+    tiny.page.wait_for_function("() => document.documentElement.lang === 'ko'")
+    labels = tiny.page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=model-select] optgroup')]"
+        ".map(g => g.label)"
+    )
+    assert labels == ["감성 분류 · 영어 문장", "다중 분류 · 영어 문장", "회귀 · 수치 시퀀스"]
+    tiny.assert_clean()
