@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.atlas.codes import ATLAS_CODES
+from app.teaching.layers import LAYER_CODES
 from app.zoo import InputError
 from app.zoo.inputs import INPUT_CODES, MOST_REPORTED
 
@@ -71,6 +72,7 @@ API_CODES: dict[str, str] = {
 }
 ERROR_CODES: dict[str, str] = {
     **{code: f"422: {meaning}" for code, meaning in INPUT_CODES.items()},
+    **{code: f"422: {meaning}" for code, meaning in LAYER_CODES.items()},
     **API_CODES,
     **ATLAS_CODES,
 }

@@ -24,11 +24,13 @@ from app.api.schemas import ModelInput, PredictionOut, TraceRequest
 from app.api.workers import WorkersDep
 from app.config import Settings
 from app.recurrent import CellKind
+from app.recurrent.trace import LayerTrace
 from app.serialize import rounded, rounded_prediction
 from app.teaching.compare import CellRun, compare
 from app.teaching.errors import NotApplicable
 from app.teaching.forming import prediction_series, tipping_step
 from app.teaching.gradient import GradientRun, GradientSummary, gradient_study
+from app.teaching.layers import LayerChoice, chosen_layers, layer_choices
 from app.teaching.padding import PaddedRun, padding_study
 from app.teaching.parameters import Formula, ParameterRow, parameter_table
 from app.teaching.saturation import saturation_study
@@ -85,8 +87,40 @@ class ParameterTable(BaseModel):
     keras_total: int | None = Field(description="The same network built in Keras.")
 
 
+class LayerRequest(TraceRequest):
+    """An input, and the one layer-direction to draw (default: the top layer, forward)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"input": "a truly great film", "layer": 0, "direction": "backward"}]
+        },
+    )
+
+    layer: int = Field(
+        default=-1,
+        description="The layer to draw, counted over all blocks from 0; negative counts from the "
+        "top (-1, the default, is the top layer). Out of range: 422 `layer_out_of_range`.",
+    )
+    direction: Literal["forward", "backward"] = Field(
+        default="forward",
+        description="`backward` only on a bidirectional layer (422 `direction_not_in_layer`).",
+    )
+
+
+class LayerChoiceOut(BaseModel):
+    """One layer-direction a view can draw: what a page's layer chooser offers."""
+
+    layer: int = Field(description="Over all blocks, from 0: the request's `layer`.")
+    block: int = Field(description="The layer's block, from 0.")
+    block_layer: int = Field(description="The layer's index inside its block, from 0.")
+    kind: Literal["rnn", "lstm", "gru"]
+    direction: Literal["forward", "backward"]
+    units: int
+
+
 class CompareRun(BaseModel):
-    """One sibling model's reading of the input (top layer, forward direction)."""
+    """One sibling model's reading of the input (the chosen layer and direction)."""
 
     model: str
     title: str
@@ -102,7 +136,14 @@ class CompareRun(BaseModel):
     positions: list[int | None] = Field(
         description="Per step: its index on the shared `axis`; null for padding left out."
     )
-    layer: int = Field(description="The layer shown (the top one), from 0.")
+    layer: int = Field(description="The layer shown, over all blocks, from 0.")
+    direction: Literal["forward", "backward"]
+    block: int = Field(description="The shown layer's block, from 0.")
+    block_layer: int = Field(description="The shown layer's index inside its block, from 0.")
+    reset_after: bool = Field(
+        default=True, description="False for a GRU layer that applies r before W_hn (Keras's)."
+    )
+    blocks: int = Field(description="How many recurrent blocks the model chains.")
     units: int
     hidden: Matrix = Field(description="h_t: [[value per unit] per step].")
     gates: dict[str, Matrix]
@@ -121,6 +162,11 @@ class CompareResponse(BaseModel):
     model: str = Field(description="The model asked for; `runs` holds it and its siblings.")
     axis: list[str] = Field(description="Labels of the aligned steps (tokens, or step numbers).")
     precision: int | None
+    layer: int = Field(description="The request's layer (negative counts from each run's top).")
+    direction: Literal["forward", "backward"]
+    layers: list[LayerChoiceOut] = Field(
+        description="Every layer-direction all runs have, named by the asked model's blocks."
+    )
     runs: list[CompareRun] = Field(
         description="Sibling models in the notes' order: RNN, LSTM, GRU."
     )
@@ -129,7 +175,13 @@ class CompareResponse(BaseModel):
 class SensitivityRun(BaseModel):
     model: str
     title: str
-    cell: CellKind | Literal["mixed"]
+    cell: CellKind | Literal["mixed"] = Field(
+        description="The model's cell; `mixed` for a chain of blocks of different cells."
+    )
+    blocks: int = Field(
+        description="Recurrent blocks the sensitivity runs through (it is the whole chain's)."
+    )
+    top: LayerChoiceOut = Field(description="The top layer, whose keep gate `retention` follows.")
     steps: int
     tokens: list[str] | None
     token_kinds: list[str] | None
@@ -193,7 +245,10 @@ class SaturationRequest(TraceRequest):
 
 
 class SaturationPointOut(BaseModel):
-    layer: int = Field(description="From 0.")
+    layer: int = Field(description="Over all blocks, from 0.")
+    block: int = Field(description="The layer's block, from 0.")
+    block_layer: int = Field(description="The layer's index inside its block, from 0.")
+    kind: Literal["lstm", "gru"]
     direction: Literal["forward", "backward"]
     gate: str
     unit: int = Field(description="From 0.")
@@ -203,7 +258,8 @@ class SaturationPointOut(BaseModel):
 
 class SaturationResponse(BaseModel):
     model: str
-    cell: Literal["lstm", "gru"]
+    cell: Literal["lstm", "gru", "mixed"]
+    blocks: int = Field(description="How many recurrent blocks the model chains.")
     steps: int
     low: float
     high: float
@@ -213,11 +269,14 @@ class SaturationResponse(BaseModel):
 
 class PaddingRunOut(BaseModel):
     variant: Literal["pre", "post", "masked"]
+    cell: Literal["rnn", "lstm", "gru"] = Field(description="The shown layer's cell.")
     tokens: list[str]
     token_ids: list[int]
     token_kinds: list[str]
     pad_steps: int
-    gates: dict[str, Matrix] = Field(description="Top layer gates, [[value per unit] per step].")
+    gates: dict[str, Matrix] = Field(
+        description="The chosen layer's gates, [[value per unit] per step]."
+    )
     hidden: Matrix
     change: dict[str, list[float | None]] = Field(
         description="Per gate and `hidden`: mean over units of |value_t - value_(t-1)|; null at 0."
@@ -239,6 +298,9 @@ class PaddingResponse(BaseModel):
     trained_with: Literal["pre", "post", "masked"] = Field(
         description="How the model itself prepares sentences."
     )
+    layer: int = Field(description="The layer shown, over all blocks, from 0.")
+    direction: Literal["forward", "backward"]
+    layers: list[LayerChoiceOut] = Field(description="Every layer-direction the model has.")
     runs: list[PaddingRunOut] = Field(description="pre-padded, post-padded, masked (in order).")
 
 
@@ -263,9 +325,15 @@ class StateRequest(TraceRequest):
 
 
 class LayerOutput(BaseModel):
-    layer: int
-    units: int
-    outputs: Matrix = Field(description="h at every step: the next layer's input matrix.")
+    layer: int = Field(description="Over all blocks, from 0.")
+    block: int = Field(description="The layer's block, from 0.")
+    block_layer: int = Field(description="The layer's index inside its block, from 0.")
+    kind: Literal["rnn", "lstm", "gru"]
+    directions: int = Field(description="2 for a bidirectional layer: `outputs` holds both.")
+    units: int = Field(description="Columns of `outputs` (every direction's units).")
+    outputs: Matrix = Field(
+        description="h at every step (forward then backward units): the next layer's input."
+    )
 
 
 class HeadStepOut(BaseModel):
@@ -295,6 +363,8 @@ class PartOut(BaseModel):
 
 class StateResponse(BaseModel):
     model: str
+    cell: Literal["rnn", "lstm", "gru", "mixed"]
+    blocks: int = Field(description="How many recurrent blocks the model chains.")
     nonlinearity: Literal["tanh", "relu"] = Field(
         default="tanh", description="The hidden activation: relu only for an nn.RNN built with it."
     )
@@ -371,14 +441,14 @@ def _input_fields(prepared: PreparedInput) -> dict[str, Any]:
     }
 
 
-def compare_run_payload(run: CellRun, precision: int | None) -> dict[str, Any]:
+def compare_run_payload(run: CellRun, shown: LayerTrace, precision: int | None) -> dict[str, Any]:
     traced = run.traced
-    top = traced.trace.layer(-1, "forward")
+    top = shown
     steps = traced.step_predictions
     return {
         "model": run.model.id,
         "title": run.model.config.title,
-        # The charts show the top layer, so its own cell decides the gates and equations.
+        # The charts show one layer, so its own cell decides the gates and equations.
         "cell": top.kind,
         "nonlinearity": top.nonlinearity,
         "reset_after": top.reset_after,
@@ -387,6 +457,10 @@ def compare_run_payload(run: CellRun, precision: int | None) -> dict[str, Any]:
         "values": traced.prepared.values,
         "positions": run.positions,
         "layer": top.layer,
+        "direction": top.direction,
+        "block": top.block,
+        "block_layer": top.block_layer,
+        "blocks": len(run.model.config.blocks),
         "units": top.units,
         "hidden": _matrix(top.hidden, precision),
         "gates": {name: _matrix(value, precision) for name, value in top.gates.items()},
@@ -407,6 +481,8 @@ def sensitivity_run_payload(run: GradientRun, precision: int | None) -> dict[str
         "model": run.model.id,
         "title": run.model.config.title,
         "cell": run.model.config.cell,
+        "blocks": len(run.model.config.blocks),
+        "top": run.top.as_dict(),
         **_input_fields(run.prepared),
         "positions": run.positions,
         "sensitivity": _unrounded(run.sensitivity),
@@ -417,7 +493,7 @@ def sensitivity_run_payload(run: GradientRun, precision: int | None) -> dict[str
 
 
 def padding_run_payload(run: PaddedRun, precision: int | None) -> dict[str, Any]:
-    top = run.trace.layer(-1, "forward")
+    top = run.trace.layer(run.layer, run.direction)
     decimals = precision if precision is not None else 17
 
     def round_or_none(value: float | None) -> float | None:
@@ -425,6 +501,7 @@ def padding_run_payload(run: PaddedRun, precision: int | None) -> dict[str, Any]
 
     return {
         "variant": run.variant,
+        "cell": top.kind,
         "tokens": run.tokens,
         "token_ids": run.token_ids,
         "token_kinds": run.token_kinds,
@@ -458,8 +535,13 @@ def stack_payload(stack: Stack, precision: int | None) -> dict[str, Any]:
     return {
         "inputs": _matrix(stack.inputs, precision),
         "layers": [
-            {"layer": index, "units": outputs.shape[-1], "outputs": _matrix(outputs, precision)}
-            for index, outputs in enumerate(stack.layer_outputs)
+            {
+                **layer.as_dict(),
+                "directions": outputs.shape[-1] // layer.units,
+                "units": outputs.shape[-1],
+                "outputs": _matrix(outputs, precision),
+            }
+            for layer, outputs in zip(stack.layers, stack.layer_outputs, strict=True)
         ],
         "final_hidden": _vector(stack.final_hidden, precision),
         "head": [
@@ -482,16 +564,32 @@ def not_applicable(error: NotApplicable, loc: list[str | int] | None = None) -> 
 
 
 def compare_payload(
-    model: LoadedModel, registry: ModelRegistry, raw: Any, settings: Settings, precision: int | None
+    model: LoadedModel,
+    registry: ModelRegistry,
+    body: LayerRequest,
+    settings: Settings,
+    precision: int | None,
 ) -> dict[str, Any]:
-    models = _siblings_checked(model, registry, raw, settings)
-    comparison = compare(models, raw, settings.max_steps)
+    models = _siblings_checked(model, registry, body.input, settings)
+    comparison = compare(models, body.input, settings.max_steps)
+    traces = [run.traced.trace for run in comparison.runs]
+    shown = chosen_layers(traces, body.layer, body.direction)
     return {
         "model": model.id,
         "axis": comparison.axis,
         "precision": precision,
-        "runs": [compare_run_payload(run, precision) for run in comparison.runs],
+        "layer": body.layer,
+        "direction": body.direction,
+        "layers": _choices(layer_choices(traces)),
+        "runs": [
+            compare_run_payload(run, layer, precision)
+            for run, layer in zip(comparison.runs, shown, strict=True)
+        ],
     }
+
+
+def _choices(choices: list[LayerChoice]) -> list[dict[str, Any]]:
+    return [choice.as_dict() for choice in choices]
 
 
 def sensitivity_payload(
@@ -534,6 +632,7 @@ def saturation_payload(
     return {
         "model": model.id,
         "cell": study.traced.trace.cell,
+        "blocks": len(model.config.blocks),
         "steps": study.traced.prepared.steps,
         "low": study.low,
         "high": study.high,
@@ -542,16 +641,22 @@ def saturation_payload(
     }
 
 
-def padding_payload(model: LoadedModel, raw: Any, precision: int | None) -> dict[str, Any]:
+def padding_payload(
+    model: LoadedModel, body: LayerRequest, precision: int | None
+) -> dict[str, Any]:
     try:
-        study = padding_study(model, raw)
+        study = padding_study(model, body.input, body.layer, body.direction)
     except NotApplicable as error:
         raise not_applicable(error) from error
+    shown = study.runs[0].trace.layer(study.runs[0].layer, study.runs[0].direction)
     return {
         "model": model.id,
-        "nonlinearity": model.config.blocks[-1].nonlinearity,
+        "nonlinearity": shown.nonlinearity,
         "maxlen": study.maxlen,
         "trained_with": study.trained_with,
+        "layer": shown.layer,
+        "direction": shown.direction,
+        "layers": _choices(layer_choices([study.runs[0].trace])),
         "runs": [padding_run_payload(run, precision) for run in study.runs],
     }
 
@@ -568,6 +673,8 @@ def state_payload(
     assert isinstance(spec, NumbersPreprocessing)
     return {
         "model": model.id,
+        "cell": model.config.cell,
+        "blocks": len(model.config.blocks),
         "nonlinearity": model.config.blocks[-1].nonlinearity,
         "split": study.split,
         "features": list(spec.features),
@@ -617,20 +724,22 @@ def parameters(model: ModelDep) -> Response:
     response_model=CompareResponse,
     responses=NOT_FOUND_RESPONSE,
     summary="Compare cells: the input through the sibling RNN, LSTM and GRU models",
-    description="Sibling models share the task, language and input (e.g. sentiment-en-*). Each "
-    "run holds the top layer's gates, hidden (and cell) states, the prediction after every step, "
-    "and the parameter table; `positions` aligns the steps on `axis`.",
+    description="Sibling models share the task, language and input (e.g. sentiment-en-*); a "
+    "chain of blocks of different cells has none and is shown alone. Each run holds one layer's "
+    "gates, hidden (and cell) states (`layer`, over all blocks, and `direction`; default the top "
+    "layer, forward; `layers` lists the choices), the prediction after every step, and the "
+    "parameter table; `positions` aligns the steps on `axis`.",
 )
 async def compare_models(
     model: ModelDep,
-    body: Annotated[TraceRequest, Body(openapi_examples=EXAMPLES)],
+    body: Annotated[LayerRequest, Body(openapi_examples=EXAMPLES)],
     registry: RegistryDep,
     settings: SettingsDep,
     precision: PrecisionDep,
     workers: WorkersDep,
 ) -> Response:
     check_input(body.input, ["input"], settings)
-    payload = await workers.run(compare_payload, model, registry, body.input, settings, precision)
+    payload = await workers.run(compare_payload, model, registry, body, settings, precision)
     return json_response(payload)
 
 
@@ -684,19 +793,21 @@ async def saturation(
     responses={**NOT_FOUND_RESPONSE, **NOT_APPLICABLE},
     summary="Padding and masking: the sentence pre-padded, post-padded and masked",
     description="The same real tokens padded with index 0 to maxlen in front (Keras's default), "
-    "behind, and not at all (masked: only the real tokens are read). Per variant: the gates, "
+    "behind, and not at all (masked: only the real tokens are read). Per variant: the gates of "
+    "one layer (`layer` over all blocks and `direction`, default the top layer forward; "
+    "`layers` lists the choices), "
     "how much they move on pad steps versus word steps, and the prediction. Text models only "
     "(422, type `padding_needs_text`).",
 )
 async def padding(
     model: ModelDep,
-    body: Annotated[TraceRequest, Body(openapi_examples=EXAMPLES)],
+    body: Annotated[LayerRequest, Body(openapi_examples=EXAMPLES)],
     settings: SettingsDep,
     precision: PrecisionDep,
     workers: WorkersDep,
 ) -> Response:
     _checked(body.input, model, settings)
-    return json_response(await workers.run(padding_payload, model, body.input, precision))
+    return json_response(await workers.run(padding_payload, model, body, precision))
 
 
 @router.post(

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.recurrent.analysis import retention, sensitivity_chain
 from app.teaching.compare import align
+from app.teaching.layers import LayerChoice, choice_of
 from app.zoo import LoadedModel, Prediction, PreparedInput
 
 # The gate whose running product is the retention: what the cell keeps of its old state.
@@ -30,6 +31,7 @@ class GradientRun:
     retention: list[float] | None  # per step: mean over units of prod_{s>t} keep_s (None: RNN)
     keep_gate: str | None
     prediction: Prediction
+    top: LayerChoice  # the top layer (forward), whose keep gate the retention follows
 
     @property
     def trace_kind(self) -> str:
@@ -88,6 +90,7 @@ def gradient_study(
                 retention=mean_retention(item.trace) if keep_gate else None,
                 keep_gate=keep_gate,
                 prediction=item.prediction,
+                top=choice_of(item.trace.layer(-1)),
             )
         )
     return GradientStudy(axis=axis, runs=runs)

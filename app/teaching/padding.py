@@ -15,7 +15,9 @@ import torch
 from torch import Tensor
 
 from app.recurrent import Trace, trace_chain
+from app.recurrent.trace import Direction
 from app.teaching.errors import NotApplicable
+from app.teaching.layers import chosen_layers
 from app.zoo import LoadedModel, Prediction
 from app.zoo.loaded import PAD_TOKEN
 from app.zoo.spec import TextPreprocessing
@@ -43,6 +45,8 @@ class PaddedRun:
     token_ids: list[int]
     token_kinds: list[str]
     trace: Trace
+    layer: int  # the layer `change` measures (over all blocks, from 0) and its direction
+    direction: Direction
     prediction: Prediction
     step_predictions: list[Prediction] | None
     change: dict[str, list[float | None]]  # per gate (and "hidden"): mean |x_t - x_{t-1}|
@@ -61,11 +65,18 @@ class PaddingStudy:
     runs: list[PaddedRun]  # in VARIANTS order
 
 
-def padding_study(model: LoadedModel, raw: Any) -> PaddingStudy:
-    """Run `raw` pre-padded, post-padded and masked through a text model."""
+def padding_study(
+    model: LoadedModel, raw: Any, layer: int = -1, direction: Direction = "forward"
+) -> PaddingStudy:
+    """Run `raw` pre-padded, post-padded and masked through a text model, measuring the gates
+    of `layer` (over all blocks; negative from the top) in `direction`.
+
+    Raises NotApplicable for a numbers model, InputError for a layer or direction it lacks."""
     spec = _text_spec(model)
     tokens = real_tokens(model, raw)
-    runs = [run_variant(model, tokens, variant, spec.maxlen) for variant in VARIANTS]
+    runs = [
+        run_variant(model, tokens, variant, spec.maxlen, layer, direction) for variant in VARIANTS
+    ]
     trained: Variant = "masked" if spec.mask_padding else spec.padding
     return PaddingStudy(maxlen=spec.maxlen, trained_with=trained, runs=runs)
 
@@ -107,14 +118,23 @@ def padded(tokens: Tokens, variant: Variant, maxlen: int) -> tuple[list[str], li
     return tokens.words + pad_words, tokens.ids + pad_ids, tokens.kinds + pad_kinds
 
 
-def run_variant(model: LoadedModel, tokens: Tokens, variant: Variant, maxlen: int) -> PaddedRun:
-    """Embed and trace one variant, predict from its final state, and measure gate changes."""
+def run_variant(
+    model: LoadedModel,
+    tokens: Tokens,
+    variant: Variant,
+    maxlen: int,
+    layer: int = -1,
+    direction: Direction = "forward",
+) -> PaddedRun:
+    """Embed and trace one variant, predict from its final state, and measure how the gates of
+    one layer-direction change."""
     words, ids, kinds = padded(tokens, variant, maxlen)
     network = model.network
     with torch.no_grad():
         features = network.embed(torch.tensor([ids], dtype=torch.long))
         traced = trace_chain(list(network.blocks), features)
-    change = step_changes(traced)
+    shown = chosen_layers([traced], layer, direction)[0]
+    change = step_changes(traced, shown.layer, shown.direction)
     is_pad = [kind == "pad" for kind in kinds]
     return PaddedRun(
         variant=variant,
@@ -122,6 +142,8 @@ def run_variant(model: LoadedModel, tokens: Tokens, variant: Variant, maxlen: in
         token_ids=ids,
         token_kinds=kinds,
         trace=traced,
+        layer=shown.layer,
+        direction=shown.direction,
         prediction=model.prediction_of(traced),
         step_predictions=model.step_predictions(traced),
         change=change,
@@ -132,9 +154,11 @@ def run_variant(model: LoadedModel, tokens: Tokens, variant: Variant, maxlen: in
     )
 
 
-def step_changes(traced: Trace, layer: int = -1) -> dict[str, list[float | None]]:
+def step_changes(
+    traced: Trace, layer: int = -1, direction: Direction = "forward"
+) -> dict[str, list[float | None]]:
     """Per gate and for h: the mean over units of |value_t - value_{t-1}| (None at step 0)."""
-    top = traced.layer(layer, "forward")
+    top = traced.layer(layer, direction)
     series = {**top.gates, "hidden": top.hidden}
     return {name: _mean_abs_change(values[0]) for name, values in series.items()}
 

@@ -18,7 +18,10 @@ from app.zoo import LoadedModel, TracedInput
 
 @dataclass(frozen=True)
 class SaturationPoint:
-    layer: int
+    layer: int  # over all blocks, from 0
+    block: int  # from 0
+    block_layer: int  # inside its block, from 0
+    kind: str  # lstm or gru: the layer's own cell
     direction: str
     gate: str
     unit: int  # from 0
@@ -48,8 +51,19 @@ def saturation_study(
     traced = model.run_trace(raw, max_steps)
     found = saturation(traced.trace, low=low, high=high)
     points = [
-        SaturationPoint(item.layer, item.direction, item.gate, unit, float(left), float(right))
+        SaturationPoint(
+            item.layer,
+            shown.block,
+            shown.block_layer,
+            shown.kind,
+            item.direction,
+            item.gate,
+            unit,
+            float(left),
+            float(right),
+        )
         for item in found
+        for shown in [traced.trace.layer(item.layer, item.direction)]  # type: ignore[arg-type]
         for unit, (left, right) in enumerate(zip(item.left, item.right, strict=True))
     ]
     gates = list(dict.fromkeys(item.gate for item in found))

@@ -18,6 +18,7 @@ from torch import Tensor
 from app.recurrent import Trace, trace_chain
 from app.recurrent.trace import State
 from app.teaching.errors import NotApplicable
+from app.teaching.layers import LayerChoice, choice_of
 from app.zoo import LoadedModel, Prediction, PreparedInput
 from app.zoo.network import apply_activation
 
@@ -37,7 +38,10 @@ class Stack:
     """The layers as return_sequences wires them."""
 
     inputs: Tensor  # (steps, features): what layer 1 reads
-    layer_outputs: list[Tensor]  # per layer (steps, units); layer k's is layer k+1's input
+    # per layer (steps, directions * units): layer k's is layer k+1's input (the next block's
+    # first layer's, across blocks); a bidirectional layer's forward units come first
+    layer_outputs: list[Tensor]
+    layers: list[LayerChoice]  # per layer: its block, kind and (forward) units
     final_hidden: Tensor  # (units,): the top layer's last h, the head's input
     head: list[HeadStep]
 
@@ -178,14 +182,25 @@ def layer_hiddens(states: list[State]) -> list[Tensor]:
 
 def stack(model: LoadedModel, traced: Trace, prepared: PreparedInput) -> Stack:
     """Each layer's output sequence, the top layer's final h, and the head's Dense layers."""
-    layers = [traced.layer(layer).hidden[0] for layer in range(traced.num_layers)]
+    indices = range(traced.num_layers)
+    outputs = [layer_output(traced, layer) for layer in indices]
     final = model.network.final_hidden(traced.final_state)[0]
     return Stack(
         inputs=prepared.features[0],
-        layer_outputs=layers,
+        layer_outputs=outputs,
+        layers=[choice_of(traced.layer(layer)) for layer in indices],
         final_hidden=final,
         head=head_steps(model, final),
     )
+
+
+def layer_output(traced: Trace, layer: int) -> Tensor:
+    """(steps, directions * units): the layer's h at every step, every direction side by side,
+    as nn.RNN/LSTM/GRU hand it to the layer above."""
+    hiddens = [
+        traced.layer(layer, direction).hidden[0] for direction in traced.directions_of(layer)
+    ]
+    return torch.cat(hiddens, dim=-1)
 
 
 def head_steps(model: LoadedModel, final_hidden: Tensor) -> list[HeadStep]:

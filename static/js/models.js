@@ -1,14 +1,30 @@
-// The model picker: shipped models grouped by task and language, each titled with cell and size.
+// The model picker: shipped models grouped by task (sentiment, classification, next token,
+// regression) and what they read (Korean or English text, numbers), each titled with cell and size.
 
 import { lang, t } from "./i18n.js";
 
-function groupKey(model) {
-  if (model.source === "uploaded") return "group.uploaded";
-  if (model.task === "regression") return "group.regression";
-  return model.language ? `group.sentiment.${model.language}` : "group.sentiment";
+const TASK_ORDER = ["sentiment", "classification", "next-token", "regression"];
+const INPUT_ORDER = ["ko", "en", "text", "numbers"];
+
+/** What a model reads, for its group: "ko" or "en" (text in that language), "text" or "numbers". */
+function inputOf(model) {
+  if (model.input_kind === "numbers") return "numbers";
+  return ["ko", "en"].includes(model.language) ? model.language : "text";
 }
 
-const GROUP_ORDER = ["group.sentiment.ko", "group.sentiment.en", "group.sentiment", "group.regression", "group.uploaded"];
+/** The group a model is listed under: shipped ones by task and input, uploaded ones together. */
+export function modelGroup(model) {
+  if (model.source === "uploaded") return { key: "uploaded", order: [TASK_ORDER.length, 0] };
+  const task = TASK_ORDER.includes(model.task) ? model.task : "sentiment";
+  const input = inputOf(model);
+  return { key: `${task}.${input}`, task, input, order: [TASK_ORDER.indexOf(task), INPUT_ORDER.indexOf(input)] };
+}
+
+/** "Sentiment · Korean text", "분류 · 영어 문장", "Uploaded". */
+export function groupLabel(group) {
+  if (group.key === "uploaded") return t("group.uploaded");
+  return `${t(`task.${group.task}`)} · ${t(`group.input.${group.input}`)}`;
+}
 
 /**
  * The model's words in the page's language: title, description, features and labels from its
@@ -30,6 +46,7 @@ export function labelNames(model) {
 /** "Korean movie reviews · GRU · 64 units" (layers and direction when there is more than one). */
 export function modelLabel(model) {
   const title = localized(model).title;
+  if ((model.blocks?.length ?? 0) > 1) return `${title} · ${chainLabel(model.blocks)}`;
   // Shipped titles already say cell and size ("… · GRU, 32 units"); others get them added.
   if (title.toLowerCase().includes(model.cell.toLowerCase())) {
     const bidirectional = model.bidirectional && !/bidirectional|양방향/i.test(title);
@@ -44,20 +61,31 @@ export function modelLabel(model) {
   return parts.join(" · ");
 }
 
+/** A chain's blocks in reading order: "BiLSTM(5) → GRU(3)", "GRU(4) → LSTM(3)×2". */
+export function chainLabel(blocks) {
+  return blocks
+    .map((block) => {
+      const name = `${block.bidirectional ? "Bi" : ""}${block.cell.toUpperCase()}(${block.units})`;
+      return block.layers > 1 ? `${name}×${block.layers}` : name;
+    })
+    .join(" → ");
+}
+
 /** Fill the <select> with <optgroup>s; keeps `selected` selected. */
 export function fillModelSelect(select, models, selected) {
   const groups = new Map();
   for (const model of models) {
-    const key = groupKey(model);
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(model);
+    const group = modelGroup(model);
+    if (!groups.has(group.key)) groups.set(group.key, { ...group, models: [] });
+    groups.get(group.key).models.push(model);
   }
-  const ordered = [...groups.keys()].sort((a, b) => GROUP_ORDER.indexOf(a) - GROUP_ORDER.indexOf(b));
+  const byOrder = (a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1];
   select.replaceChildren();
-  for (const key of ordered) {
+  for (const found of [...groups.values()].sort(byOrder)) {
     const group = document.createElement("optgroup");
-    group.label = t(key);
-    for (const model of groups.get(key)) {
+    group.label = groupLabel(found);
+    group.dataset.group = found.key;
+    for (const model of found.models) {
       const option = document.createElement("option");
       option.value = model.id;
       option.textContent = modelLabel(model);

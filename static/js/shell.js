@@ -54,13 +54,15 @@ export class PageShell {
   /**
    * input: the <textarea>; run: the run button; kind(): "text" or "numbers" for the current model;
    * submit(): what Enter (or the button) does; labels: i18n keys of the button at rest and busy;
-   * model(): the current model id (named in a 404).
+   * model(): the current model id (named in a 404); text(key): where the button's labels are
+   * (the teaching pages keep theirs in teaching/text.js).
    */
-  constructor({ input, run, kind, submit, labels = { idle: "run", busy: "running" }, model = () => null }) {
+  constructor({ input, run, kind, submit, labels = { idle: "run", busy: "running" }, model = () => null, text = t }) {
     this.input = input;
     this.run = run;
     this.kind = kind;
     this.labels = labels;
+    this.text = text;
     this.model = model;
     this.latest = 0; // only the answer to the latest request may render
     this.busy = false;
@@ -162,7 +164,7 @@ export class PageShell {
   setBusy(busy) {
     this.busy = busy;
     this.run.disabled = busy;
-    this.run.textContent = t(busy ? this.labels.busy : this.labels.idle);
+    this.run.textContent = this.text(busy ? this.labels.busy : this.labels.idle);
     this.run.setAttribute("aria-busy", String(busy));
     if (busy) this.setState("loading");
     else if (document.body.dataset.state === "loading") this.setState("idle");
@@ -176,6 +178,6 @@ export class PageShell {
 
   /** Re-label the button after a language change. */
   relabel() {
-    this.run.textContent = t(this.busy ? this.labels.busy : this.labels.idle);
+    this.run.textContent = this.text(this.busy ? this.labels.busy : this.labels.idle);
   }
 }

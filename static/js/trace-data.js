@@ -134,16 +134,22 @@ export function layerChoices(payload) {
   const blocks = hasBlocks(payload);
   return payload.layers.map((layer, index) => {
     const kind = layerKind(payload, layer);
-    const direction = t(`direction.${layer.direction}`);
-    const label = blocks
-      ? t("layer.option.block", {
-          b: (layer.block ?? 0) + 1,
-          kind: kind.toUpperCase(),
-          n: (layer.block_layer ?? layer.layer) + 1,
-          direction,
-        })
-      : t("layer.option", { n: layer.layer + 1, direction });
+    const label = layerLabel({ ...layer, kind }, blocks);
     return { index, layer: layer.layer + 1, direction: layer.direction, block: (layer.block ?? 0) + 1, kind, label };
+  });
+}
+
+/** One layer-direction's name, the same on every page: "Layer 2 · forward →", or with more than
+ *  one block "Block 2 · GRU layer 1 · forward →". `layer` holds layer, direction, and for a chain
+ *  block, block_layer and kind (as trace payloads and the teaching views' `layers` list them). */
+export function layerLabel(layer, blocks) {
+  const direction = t(`direction.${layer.direction}`);
+  if (!blocks) return t("layer.option", { n: layer.layer + 1, direction });
+  return t("layer.option.block", {
+    b: (layer.block ?? 0) + 1,
+    kind: String(layer.kind).toUpperCase(),
+    n: (layer.block_layer ?? layer.layer) + 1,
+    direction,
   });
 }
 

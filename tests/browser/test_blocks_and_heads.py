@@ -1,9 +1,9 @@
-"""Chains of blocks and every head, in real Chromium, on payloads of the new trace contract.
+"""Chains of blocks and every head, in real Chromium, on hand-built payloads of the trace contract.
 
-Until the backend ships multi-block and multi-class models, the payloads are built from real
-ad-hoc traces (so every number obeys its cell's equations) and handed to the page through its
-own run button (ExplorerPage.show_payload). The layer selector, heatmaps, equations and the
-prediction must follow each layer's own kind and the trace's head.
+The payloads are built from real ad-hoc traces (so every number obeys its cell's equations) and
+handed to the page through its own run button (ExplorerPage.show_payload). They cover what the
+tiny zoo has no real model for: a next-token head, and a classifier whose winner changes twice.
+The real chain models (tiny-chain-classes, tiny-chain-series) are in test_chain_models.py.
 """
 
 from __future__ import annotations

@@ -89,12 +89,18 @@ export function meanOverUnits(values) {
   });
 }
 
-/** The number a prediction plots: P(positive) for sentiment, the value for regression. */
-export function predictionNumber(prediction) {
+/** The number a prediction plots: P(positive) for sentiment, the value for regression, the
+ *  probability of its class for a classifier (of `label` when given: the class finally
+ *  predicted), and the top candidate's probability for a next-token model. */
+export function predictionNumber(prediction, label = null) {
   if (!prediction) return null;
-  return "positive_probability" in prediction && prediction.positive_probability !== null
-    ? prediction.positive_probability
-    : prediction.value;
+  if ("positive_probability" in prediction && prediction.positive_probability !== null) return prediction.positive_probability;
+  if (prediction.classes) {
+    const wanted = label ?? prediction.label;
+    return prediction.classes.find((item) => item.label === wanted)?.probability ?? prediction.probability ?? null;
+  }
+  if (prediction.top) return prediction.top[0]?.probability ?? null;
+  return prediction.value ?? null;
 }
 
 export function element(tag, className, text) {
@@ -104,7 +110,7 @@ export function element(tag, className, text) {
   return node;
 }
 
-/** "negative · P(positive) 16.9%" (in the page's language) or "14.27 °C". */
+/** "negative · P(positive) 16.9%" (in the page's language), "happy · 38.6%" or "14.27 °C". */
 export function predictionText(prediction) {
   if (!prediction) return "–";
   if ("positive_probability" in prediction && prediction.label !== null && prediction.label !== undefined) {
@@ -113,6 +119,15 @@ export function predictionText(prediction) {
     const label = known.startsWith("label.") ? prediction.label : known;
     return `${label} · ${t("prediction.positive")} ${(prediction.positive_probability * 100).toFixed(1)}%`;
   }
+  if (prediction.classes || prediction.top) {
+    // A classifier's class, or a language model's most likely next token, with its probability.
+    const best = prediction.top ? prediction.top[0] : prediction;
+    if (!best) return "–";
+    const known = t(`label.${best.label}`);
+    const label = known.startsWith("label.") ? best.label : known;
+    return `${label} · ${(best.probability * 100).toFixed(1)}%`;
+  }
+  if (typeof prediction.value !== "number") return "–";
   const value = Math.abs(prediction.value) >= 100 ? prediction.value.toFixed(1) : prediction.value.toFixed(2);
   return prediction.unit ? `${value} ${prediction.unit}` : value;
 }

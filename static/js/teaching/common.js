@@ -2,12 +2,16 @@
 // token, errors, the Hangul Enter guard): the model and input form, ?model=&input= in the URL,
 // the language, and one fetch of the page's series from the JSON API.
 // A page module calls startTeachingPage({...}) with how to ask the API and how to render the answer.
+// A page that draws one layer (compare, padding) also gets the layer chooser: every layer and
+// direction of every block, named as the explorer names them, kept in the URL as
+// &layer=<n, from 1, over all blocks>&direction=<forward|backward> (no layer: the top one).
 
 import { ApiError, api } from "../api.js";
 import { lang, onLangChange, setLang } from "../i18n.js";
 import { formatNumbers } from "../input.js";
 import { fillModelSelect, inputHint } from "../models.js";
 import { PageShell } from "../shell.js";
+import { layerLabel } from "../trace-data.js";
 import { applyTeachingText, t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -21,6 +25,24 @@ export function postSeries(modelId, series, body) {
 export function readQuery(search = window.location.search) {
   const query = new URLSearchParams(search);
   return { model: query.get("model"), input: query.has("input") ? query.get("input") : null, query };
+}
+
+/** The layer the URL asks for, as the API counts it (from 0), and its direction; nulls: the top. */
+export function readLayer(query) {
+  const n = Number.parseInt(query.get("layer") ?? "", 10);
+  const layer = Number.isInteger(n) && n >= 1 ? n - 1 : null;
+  const direction = query.get("direction") === "backward" ? "backward" : "forward";
+  return { layer, direction: layer === null ? null : direction };
+}
+
+/** The chooser's options: one per layer-direction, labelled by block and kind for a chain. */
+export function layerOptions(layers) {
+  const blocks = new Set(layers.map((layer) => layer.block)).size > 1;
+  return layers.map((layer) => ({
+    value: `${layer.layer}|${layer.direction}`,
+    label: layerLabel(layer, blocks),
+    layer,
+  }));
 }
 
 /** ?model=&input= plus extras (null values left out). */
@@ -41,9 +63,19 @@ export function queryString(model, input, extras = {}) {
  *   body(input, page): the request body for the parsed input (default {input})
  *   render(payload, page): draw; returns a promise
  *   extras(): page state kept in the URL besides model and input
+ *   shownLayer(payload): for a page that draws one layer, {layers, layer, direction} of the
+ *     answer (layer from 0); the page then gets the layer chooser, and the request its
+ *     `layer` and `direction`
  * Returns the page: {models, model, text, payload, rerun(), writeUrl(push), rendered()}.
  */
-export function startTeachingPage({ series, applies = () => null, body = (input) => ({ input }), render, extras = () => ({}) }) {
+export function startTeachingPage({
+  series,
+  applies = () => null,
+  body = (input) => ({ input }),
+  render,
+  extras = () => ({}),
+  shownLayer = null,
+}) {
   const els = {
     form: byTestId("teaching-form"),
     model: byTestId("teaching-model"),
@@ -54,14 +86,17 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     message: byTestId("teaching-message"),
     result: document.querySelector(".teaching-result"),
     lang: byTestId("lang-toggle"),
+    layer: byTestId("teaching-layer"),
   };
-  const page = { models: [], model: null, text: null, payload: null };
+  const page = { models: [], model: null, text: null, payload: null, layer: null, direction: null };
+  if (els.layer) els.layer.closest(".field").hidden = !shownLayer;
   const shell = new PageShell({
     input: els.input,
     run: els.run,
     kind: () => page.model?.input_kind,
     submit: () => run(),
     labels: { idle: "teaching.run", busy: "teaching.running" },
+    text: t,
     model: () => page.model?.id,
   });
   const errors = shell.errors;
@@ -110,7 +145,7 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
       showMessage(reason);
       return;
     }
-    const payload = await shell.request(() => postSeries(model.id, series, body(read.input, page)), {
+    const payload = await shell.request(() => postSeries(model.id, series, requestBody(read.input)), {
       read,
       retry: () => run({ push: false }),
       handle: notApplicable,
@@ -118,8 +153,44 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     if (payload === null) return;
     page.payload = payload;
     els.result.hidden = false;
+    fillLayerChooser();
     await render(payload, page);
     shell.rendered();
+  }
+
+  function requestBody(input) {
+    const asked = body(input, page);
+    if (!shownLayer || page.layer === null) return asked;
+    return { ...asked, layer: page.layer, direction: page.direction ?? "forward" };
+  }
+
+  function urlExtras() {
+    const own = extras();
+    if (!shownLayer || page.layer === null) return own;
+    return { ...own, layer: page.layer + 1, direction: page.direction ?? "forward" };
+  }
+
+  /** Offer every layer-direction of the answer, with the one it shows selected. */
+  function fillLayerChooser() {
+    if (!shownLayer || !els.layer || !page.payload) return;
+    const shown = shownLayer(page.payload);
+    const options = layerOptions(shown.layers).map(({ value, label, layer }) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      Object.assign(option.dataset, {
+        layer: String(layer.layer + 1),
+        direction: layer.direction,
+        block: String(layer.block + 1),
+        kind: layer.kind,
+      });
+      return option;
+    });
+    els.layer.replaceChildren(...options);
+    els.layer.value = `${shown.layer}|${shown.direction}`;
+    els.layer.disabled = options.length < 2;
+    els.layer.dataset.layer = String(shown.layer + 1);
+    els.layer.dataset.direction = shown.direction;
   }
 
   /** A 422 whose type names a reason this page explains (na.<type>): said in place, not as an error. */
@@ -132,7 +203,7 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
   }
 
   function writeUrl(push) {
-    const search = queryString(page.model?.id, page.text, extras());
+    const search = queryString(page.model?.id, page.text, urlExtras());
     if (search === window.location.search) return;
     if (push) window.history.pushState(null, "", search);
     else window.history.replaceState(null, "", search);
@@ -149,6 +220,7 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
   /** Open what the URL names; the first model and its example when it names nothing. */
   async function restore() {
     const wanted = readQuery();
+    Object.assign(page, readLayer(wanted.query));
     const known = page.models.some((item) => item.id === wanted.model);
     await selectModel(known ? wanted.model : page.models[0].id, { fillExample: wanted.input === null });
     if (wanted.input !== null) els.input.value = wanted.input;
@@ -181,7 +253,10 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     if (!els.message.hidden && els.message.dataset.reason) {
       els.message.textContent = t(`na.${els.message.dataset.reason}`);
     }
-    if (page.payload) render(page.payload, page);
+    if (page.payload) {
+      fillLayerChooser();
+      render(page.payload, page);
+    }
   }
 
   els.form.addEventListener("submit", (event) => {
@@ -189,8 +264,14 @@ export function startTeachingPage({ series, applies = () => null, body = (input)
     run();
   });
   els.model.addEventListener("change", async () => {
+    Object.assign(page, { layer: null, direction: null }); // another model: its top layer
     await selectModel(els.model.value, { fillExample: true });
     await run();
+  });
+  els.layer?.addEventListener("change", () => {
+    const [layer, direction] = els.layer.value.split("|");
+    Object.assign(page, { layer: Number(layer), direction });
+    run();
   });
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
   window.addEventListener("popstate", () => restore());

@@ -1,6 +1,7 @@
 // /compare: the same input through the sibling RNN, LSTM and GRU models, steps aligned:
 // the prediction after every step, the gates each cell has, h, and the parameter table with the
 // formula behind every count. Every number is the API's (POST /api/v1/models/{id}/compare).
+// The gates and h are one layer's (the layer chooser's; the top layer, forward, by default).
 
 import { oneTo, seriesRange } from "../trace-data.js";
 import {
@@ -15,7 +16,7 @@ import {
   react,
   stepAxis,
 } from "./charts.js";
-import { startTeachingPage } from "./common.js";
+import { layerOptions, startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -28,7 +29,7 @@ export function alignedSeries(run) {
     const position = run.positions[step];
     if (position === null) return;
     x.push(position + 1);
-    y.push(predictionNumber(prediction));
+    y.push(predictionNumber(prediction, run.prediction?.label));
   });
   return { x, y };
 }
@@ -39,6 +40,8 @@ function gateTitle(name, cell) {
 
 function renderPredictions(payload) {
   const plot = byTestId("compare-predictions");
+  const none = byTestId("compare-nosteps");
+  none.hidden = payload.runs.some((run) => run.step_predictions);
   const traces = [];
   const markers = [];
   const sentiment = payload.runs.some((run) => run.prediction && "positive_probability" in run.prediction);
@@ -62,7 +65,7 @@ function renderPredictions(payload) {
         type: "scatter",
         mode: "markers",
         x: [position],
-        y: [predictionNumber(run.step_predictions[run.tipping_step])],
+        y: [predictionNumber(run.step_predictions[run.tipping_step], run.prediction?.label)],
         name: t("compare.tipped"),
         meta: { model: run.model, kind: "tipping" },
         showlegend: false,
@@ -92,12 +95,28 @@ export function stepLabels(tokens, kinds, steps) {
   return tokens.map((token, step) => (kinds?.[step] === "pad" ? "·" : token));
 }
 
-function renderColumn(run) {
+/** The shown layer's name, as the chooser names it ("Block 2 · GRU layer 1 · forward →"). */
+function shownLayerName(payload, run) {
+  const own = payload.runs[0] === run ? layerOptions(payload.layers) : [];
+  const found = own.find((option) => option.value === `${run.layer}|${run.direction}`);
+  if (found) return found.label;
+  return layerOptions([{ ...run, kind: run.cell }]).at(0).label;
+}
+
+/** True when the model chains blocks of different cells (it then has no siblings). */
+function mixedChain(payload) {
+  return new Set(payload.layers.map((layer) => layer.kind)).size > 1;
+}
+
+function renderColumn(run, payload) {
   const card = element("article", `card compare-column cell-${run.cell}`);
   card.dataset.model = run.model;
   const heading = element("h2", "section-title");
   heading.append(element("span", `cell-badge cell-${run.cell}`, run.cell.toUpperCase()), ` ${run.title}`);
-  card.append(heading);
+  const shown = element("p", "hint shown-layer", shownLayerName(payload, run));
+  shown.dataset.testid = `compare-layer-${run.model}`;
+  Object.assign(shown.dataset, { layer: String(run.layer + 1), direction: run.direction, block: String(run.block + 1), kind: run.cell });
+  card.append(heading, shown);
   const chips = element("p", "gate-chips");
   chips.dataset.testid = `compare-gate-names-${run.model}`;
   if (!run.gate_names.length) chips.append(element("span", "chip none", t("compare.nogates")));
@@ -150,17 +169,29 @@ function renderColumns(payload) {
   box.replaceChildren();
   box.style.setProperty("--columns", String(payload.runs.length));
   // Every column is in place before any plot is drawn, so each plot takes its column's width.
-  const columns = payload.runs.map((run) => [run, renderColumn(run)]);
+  const columns = payload.runs.map((run) => [run, renderColumn(run, payload)]);
   columns.forEach(([, parts]) => box.append(parts.card));
-  if (payload.runs.length === 1) box.append(element("p", "hint", t("compare.alone")));
+  if (payload.runs.length === 1) {
+    const alone = element("p", "hint", t(mixedChain(payload) ? "compare.alone.chain" : "compare.alone"));
+    alone.dataset.testid = "compare-alone";
+    box.append(alone);
+  }
   return Promise.all(columns.map(([run, parts]) => drawColumn(run, parts)));
 }
 
-/** "GRU layer 1" / "GRU 1층" for recurrent rows; Embedding and Dense keep their Keras names. */
-function layerName(row) {
-  if (!["rnn", "lstm", "gru"].includes(row.kind)) return row.name;
-  const n = Number(row.key.split(".")[1]) + 1;
-  return t("table.recurrent", { cell: row.kind.toUpperCase(), n });
+const RECURRENT = ["rnn", "lstm", "gru"];
+
+/** "GRU layer 1" / "GRU 1층" for recurrent rows (keys blocks.<block>.<layer>), with the block in
+ *  front for a chain ("Block 2 · GRU layer 1"); Embedding and Dense keep their Keras names. */
+function layerName(row, chained) {
+  if (!RECURRENT.includes(row.kind)) return row.name;
+  const [, block, layer] = row.key.split(".").map(Number);
+  const names = { cell: row.kind.toUpperCase(), n: layer + 1, b: block + 1 };
+  return t(chained ? "table.recurrent.block" : "table.recurrent", names);
+}
+
+function chainedTable(table) {
+  return new Set(table.rows.filter((row) => RECURRENT.includes(row.kind)).map((row) => row.key.split(".")[1])).size > 1;
 }
 
 function renderTable(payload) {
@@ -169,14 +200,15 @@ function renderTable(payload) {
   const notes = new Set();
   for (const run of payload.runs) {
     const table = run.parameters;
+    const chained = chainedTable(table);
     table.rows.forEach((row, index) => {
-      const tr = element("tr", row.kind === run.cell ? "recurrent-row" : "");
+      const tr = element("tr", RECURRENT.includes(row.kind) ? "recurrent-row" : "");
       tr.dataset.model = run.model;
       tr.dataset.key = row.key;
-      const model = element("td", "model-cell", index === 0 ? run.cell.toUpperCase() : "");
+      const model = element("td", "model-cell", index === 0 ? (chained ? run.model : run.cell.toUpperCase()) : "");
       tr.append(
         model,
-        element("td", "", layerName(row)),
+        element("td", "", layerName(row, chained)),
         element("td", "formula", row.pytorch.symbolic),
         element("td", "formula", row.pytorch.substituted),
         element("td", "count", row.pytorch.count.toLocaleString("en-US")),
@@ -223,4 +255,8 @@ async function render(payload) {
   await Promise.all([renderPredictions(payload), renderColumns(payload)]);
 }
 
-startTeachingPage({ series: "compare", render });
+startTeachingPage({
+  series: "compare",
+  render,
+  shownLayer: (payload) => ({ layers: payload.layers, layer: payload.runs[0].layer, direction: payload.runs[0].direction }),
+});

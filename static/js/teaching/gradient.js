@@ -2,6 +2,7 @@
 // ||d h_T / d x_t|| per step (log scale) next to the running product of the keep gates
 // (LSTM forget f, GRU update z), averaged over units. POST /api/v1/models/{id}/sensitivity.
 
+import { layerLabel } from "../trace-data.js";
 import { CELL_COLORS, baseLayout, react, stepAxis } from "./charts.js";
 import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
@@ -21,8 +22,24 @@ export function onAxis(run, values) {
   return { x, y };
 }
 
+/** A run's name: its cell, or for a chain of different cells the top layer's ("mixed" has no colour). */
+function cellOf(run) {
+  return run.cell === "mixed" ? run.top?.kind ?? "rnn" : run.cell;
+}
+
+/** For a chain: the sensitivity is the whole chain's, the retention the top layer's. */
+function chainNote(payload) {
+  const note = byTestId("gradient-chain");
+  const chained = payload.runs.filter((run) => (run.blocks ?? 1) > 1);
+  note.hidden = chained.length === 0;
+  note.textContent = chained
+    .map((run) => t("gradient.chain", { model: run.model, blocks: run.blocks, top: layerLabel(run.top, true) }))
+    .join(" ");
+}
+
 function line(run, values, extra = {}) {
   const { x, y } = onAxis(run, values);
+  const cell = cellOf(run);
   return {
     type: "scatter",
     mode: "lines+markers",
@@ -30,7 +47,7 @@ function line(run, values, extra = {}) {
     y,
     name: `${run.cell.toUpperCase()} · ${run.model}`,
     meta: { model: run.model, cell: run.cell },
-    line: { color: CELL_COLORS[run.cell], width: 3 },
+    line: { color: CELL_COLORS[cell], width: 3 },
     marker: { size: 6 },
     hovertemplate: "%{y:.3e}<extra>%{fullData.name}</extra>",
     ...extra,
@@ -97,6 +114,7 @@ function renderSummary(payload) {
 
 function render(payload) {
   renderSummary(payload);
+  chainNote(payload);
   const sensitivity = payload.runs.map((run) => line(run, run.sensitivity));
   const gated = payload.runs.filter((run) => run.retention !== null);
   const retention = gated.map((run) =>

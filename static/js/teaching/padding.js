@@ -1,9 +1,10 @@
 // /padding: one sentence pre-padded, post-padded and masked: the three predictions side by side,
 // how much every gate moves per step (pad steps shaded), h as a heatmap, and a summary table of
 // the mean |change| on pad steps versus word steps. POST /api/v1/models/{id}/padding.
+// The gates and h are one layer's (the layer chooser's; the top layer, forward, by default).
 
 import { oneTo, seriesRange } from "../trace-data.js";
-import { GATE_COLORS, baseLayout, element, heatmap, predictionText, react, stepAxis } from "./charts.js";
+import { GATE_COLORS, baseLayout, element, heatmap, predictionNumber, predictionText, react, stepAxis } from "./charts.js";
 import { startTeachingPage } from "./common.js";
 import { t } from "./text.js";
 
@@ -14,8 +15,9 @@ function seriesTitle(name, cell) {
   return t(name === "candidate" ? `gate.candidate.${cell}` : `gate.${name}`);
 }
 
-/** The cell kind from the gate names a run carries. */
+/** The shown layer's cell kind (older payloads: from the gate names a run carries). */
 function cellOf(run) {
+  if (run.cell) return run.cell;
   if ("forget" in run.gates) return "lstm";
   if ("update" in run.gates) return "gru";
   return "rnn";
@@ -59,7 +61,7 @@ function column(run, trained, nonlinearity) {
   if (run.variant === trained) heading.append(" ", element("span", "badge", t("padding.trained")));
   const prediction = element("p", "padding-prediction", predictionText(run.prediction));
   prediction.dataset.testid = `padding-prediction-${run.variant}`;
-  prediction.dataset.value = String(run.prediction.positive_probability ?? run.prediction.value);
+  prediction.dataset.value = String(predictionNumber(run.prediction));
   const steps = element("p", "hint", t("padding.padsteps", { n: run.pad_steps }));
   const change = element("div", "plot small-plot");
   change.dataset.testid = `padding-change-${run.variant}`;
@@ -135,4 +137,5 @@ startTeachingPage({
   series: "padding",
   applies: (model) => (model.input_kind === "numbers" ? "padding_needs_text" : null),
   render,
+  shownLayer: (payload) => ({ layers: payload.layers, layer: payload.layer, direction: payload.direction }),
 });

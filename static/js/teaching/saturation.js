@@ -2,6 +2,7 @@
 // A click on a point opens that unit, layer and direction in the explorer on the same input.
 // POST /api/v1/models/{id}/saturation.
 
+import { layerLabel } from "../trace-data.js";
 import { GATE_COLORS, baseLayout, react } from "./charts.js";
 import { queryString, startTeachingPage } from "./common.js";
 import { t } from "./text.js";
@@ -13,8 +14,15 @@ function gateTitle(name) {
   return t(`gate.${name}`);
 }
 
+/** Where a point's gate is: "layer 2 ←", or for a chain "Block 2 · GRU layer 1 · forward →". */
+function placeOf(point, chained) {
+  if (chained) return layerLabel(point, true);
+  return `${t("saturation.layer", { n: point.layer + 1 })}${point.direction === "backward" ? " ←" : ""}`;
+}
+
 /** One trace per layer-direction and gate; customdata = [layer, direction, unit, unit + 1]. */
 export function saturationTraces(payload) {
+  const chained = (payload.blocks ?? 1) > 1;
   const groups = new Map();
   for (const point of payload.points) {
     const key = `${point.layer}|${point.direction}|${point.gate}`;
@@ -24,9 +32,10 @@ export function saturationTraces(payload) {
   const layers = new Set(payload.points.map((point) => point.layer)).size;
   return [...groups.values()].map((points) => {
     const { layer, direction, gate } = points[0];
-    const where = layers > 1 || direction === "backward"
-      ? ` · ${t("saturation.layer", { n: layer + 1 })}${direction === "backward" ? " ←" : ""}`
-      : "";
+    const where = chained || layers > 1 || direction === "backward" ? ` · ${placeOf(points[0], chained)}` : "";
+    const hover = chained
+      ? t("saturation.hover.block", { gate: gateTitle(gate), where: placeOf(points[0], true) })
+      : t("saturation.hover", { gate: gateTitle(gate), layer: layer + 1 });
     return {
       type: "scatter",
       mode: "markers",
@@ -34,7 +43,7 @@ export function saturationTraces(payload) {
       y: points.map((point) => point.right),
       customdata: points.map((point) => [point.layer, point.direction, point.unit, point.unit + 1]),
       name: `${gateTitle(gate)}${where}`,
-      meta: { gate, layer, direction },
+      meta: { gate, layer, direction, block: points[0].block ?? 0, kind: points[0].kind ?? null },
       marker: {
         size: 13,
         color: GATE_COLORS[gate],
@@ -42,7 +51,7 @@ export function saturationTraces(payload) {
         symbol: SYMBOLS[layer % SYMBOLS.length],
         line: { color: "#000", width: 1 },
       },
-      hovertemplate: `${t("saturation.hover", { gate: gateTitle(gate), layer: layer + 1 })}<extra></extra>`,
+      hovertemplate: `${hover}<extra></extra>`,
     };
   });
 }

@@ -57,15 +57,31 @@ function renderStack(payload) {
       yTitle: t("axis.feature"),
       yLabels: payload.features,
     })]);
+  const chained = (payload.blocks ?? 1) > 1;
+  // A chain names each layer by its block and kind ("Block 2 · LSTM layer 1"), as the explorer does.
+  const name = (layer) =>
+    t("table.recurrent.block", { b: layer.block + 1, cell: layer.kind.toUpperCase(), n: layer.block_layer + 1 });
   stack.layers.forEach((layer, index) => {
     const last = index === stack.layers.length - 1;
-    const title = last
-      ? t("state.layer", { n: index + 1 })
-      : t("state.layerFeeds", { n: index + 1, m: index + 2 });
+    const next = stack.layers[index + 1];
+    let title;
+    if (chained) {
+      title = last
+        ? t("state.layer.named", { name: name(layer) })
+        : t("state.layerFeeds.named", { name: name(layer), next: name(next) });
+    } else {
+      title = last ? t("state.layer", { n: index + 1 }) : t("state.layerFeeds", { n: index + 1, m: index + 2 });
+    }
     const box = plotBox(`state-layer-${index + 1}`, title);
-    items.push([box, () => heatmap(box.plot, layer.outputs, seriesRange("hidden", cell, layer.outputs, payload.nonlinearity), { labels, height: 200 })]);
+    box.plot.dataset.block = String((layer.block ?? 0) + 1);
+    box.plot.dataset.kind = layer.kind ?? cell;
+    items.push([box, () => heatmap(box.plot, layer.outputs, seriesRange("hidden", layer.kind ?? cell, layer.outputs, payload.nonlinearity), { labels, height: 200 })]);
   });
-  const final = plotBox("state-final", t("state.final", { n: stack.layers.length }));
+  const top = stack.layers[stack.layers.length - 1];
+  const final = plotBox(
+    "state-final",
+    chained ? t("state.final.named", { name: name(top) }) : t("state.final", { n: stack.layers.length }),
+  );
   items.push([final, () => bars(final.plot, stack.final_hidden, "#111", t("axis.unit"))]);
   stack.head.forEach((step, index) => {
     const box = plotBox(`state-head-${index + 1}`, `${step.name} (${step.activation})`);
