@@ -239,6 +239,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
         _console().print(render_api_table(rows))
         return 0 if args.no_fail or all(row.meets_goal for row in rows) else 1
+    if args.whatif:
+        from app.whatif.bench import bench_whatif, render_whatif_table
+
+        found = bench_whatif(Path(_settings(args).models_dir), repeats=min(args.repeats, 3))
+        _console().print(render_whatif_table(found))
+        return 0 if args.no_fail or all(row.meets_goal for row in found) else 1
     from app.bench import RATIO_GOALS, bench_tracer, render_bench_table
 
     sizes = list(RATIO_GOALS)[:1] if args.quick else list(RATIO_GOALS)
@@ -315,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmark the tracer (or the API with --api)")
     bench.add_argument("--api", action="store_true", help="benchmark the HTTP API instead")
+    bench.add_argument(
+        "--whatif", action="store_true", help="time full patching sweeps (issue 13's goals)"
+    )
     bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
     bench.add_argument("--requests", type=_positive, default=300, help="sequential requests timed")
     bench.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
@@ -322,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--big-steps", type=_positive, default=1000, help="steps of the large ad-hoc trace (--api)"
     )
     bench.add_argument(
-        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api)"
+        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api, --whatif)"
     )
     bench.add_argument("--repeats", type=_positive, default=11, help="timed runs per size (tracer)")
     bench.add_argument(

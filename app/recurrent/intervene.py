@@ -450,11 +450,12 @@ class _Run:
 
     def _output(self, module: RecurrentModule, top: Tensor) -> Tensor:
         """The top layer's h side by side, in the module's own layout (packed with lengths)."""
-        padded = torch.nan_to_num(top, nan=0.0)
-        if isinstance(self.clean.output, Tensor):
+        if isinstance(self.clean.output, Tensor):  # no lengths: no step is absent
+            padded = top
             output = _module_output(module, padded, self.clean.batched)
             assert isinstance(output, Tensor)
             return output
+        padded = torch.nan_to_num(top, nan=0.0)
         lengths = _batch(self.clean.lengths, top.shape[0])
         packed = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
         return packed  # type: ignore[return-value]
@@ -527,9 +528,11 @@ class _Stepper:
         if x.shape[0] == 1:
             shared = affine(x, self.weights.weight_ih, self.weights.bias_ih)
         steps = clean.hidden.shape[1]
+        ragged = not bool(present.all())
         found: dict[str, list[Tensor]] = {}
         for t in reversed(range(steps)) if reverse else range(steps):
-            now = _bounds(_batch(started[:, t], batch))
+            started_t = _batch(started[:, t], batch)
+            now = _bounds(started_t)
             values = self._clean_step(clean, t, batch)
             if now is not None:
                 xw = (
@@ -538,15 +541,14 @@ class _Stepper:
                     else affine(x[now, t], self.weights.weight_ih, self.weights.bias_ih)
                 )
                 stepped = self._step(xw, h[now], c[now] if c is not None else None, t, now)
-                pick = _batch(started[:, t], batch)[now].unsqueeze(-1)
-                for name, value in values.items():
-                    merged = value.clone()
-                    merged[now] = torch.where(pick, stepped[name], value[now])
-                    values[name] = merged
-            keep = present[:, t].unsqueeze(-1)
-            h = torch.where(keep, values["hidden"], h)
-            if c is not None:
-                c = torch.where(keep, values["cell"], c)
+                values = _merged(values, stepped, started_t, now)
+            if ragged:
+                # A step past a sequence's end leaves its state as it was.
+                keep = present[:, t].unsqueeze(-1)
+                h = torch.where(keep, values["hidden"], h)
+                c = torch.where(keep, values["cell"], c) if c is not None else None
+            else:
+                h, c = values["hidden"], values.get("cell")
             for name, value in values.items():
                 found.setdefault(name, []).append(value)
         return self._layer_trace(clean, found, present, reverse)
@@ -562,10 +564,13 @@ class _Stepper:
     def _layer_trace(
         self, clean: LayerTrace, found: dict[str, list[Tensor]], present: Tensor, reverse: bool
     ) -> LayerTrace:
+        absent = ~present
+        ragged = bool(absent.any())
+
         def stacked(name: str) -> Tensor:
             steps = found[name][::-1] if reverse else found[name]
             values = torch.stack(steps, dim=1)
-            return values.masked_fill(~present.unsqueeze(-1), float("nan"))
+            return values.masked_fill(absent.unsqueeze(-1), float("nan")) if ragged else values
 
         gates = {name: stacked(name) for name in clean.gates} if self.record else {}
         cell = stacked("cell") if clean.cell is not None else None
@@ -589,6 +594,21 @@ class _Stepper:
         if self.options.cell == "gru":
             return gru_reset_before_step(xw, h, self.weights, edit)
         return rnn_step(xw, h, self.weights, self.options.nonlinearity, edit)
+
+
+def _merged(
+    clean: dict[str, Tensor], stepped: dict[str, Tensor], started: Tensor, rows: slice
+) -> dict[str, Tensor]:
+    """One step's values: the stepped ones for the runs that have started, clean for the rest."""
+    if rows == slice(0, started.shape[0]) and bool(started.all()):
+        return {name: stepped[name] for name in clean}
+    pick = started[rows].unsqueeze(-1)
+    merged: dict[str, Tensor] = {}
+    for name, value in clean.items():
+        full = value.clone()
+        full[rows] = torch.where(pick, stepped[name], value[rows])
+        merged[name] = full
+    return merged
 
 
 def _bounds(started: Tensor) -> slice | None:
