@@ -101,12 +101,8 @@ def what_if(
         for index, item in enumerate(interventions):
             engine = _engine_intervention(model, item, index, max_steps)
             edits.append(resolve(engine, clean, index))
-        patched = run_edits(
-            blocks,  # type: ignore[arg-type]
-            prepared.features,
-            clean,
-            edits,
-        )
+        modules = chain_modules(blocks, chained=True)
+        patched = run_edits(modules, prepared.features, clean, edits)
     before, after = model.prediction_of(clean), model.prediction_of(patched)
     return WhatIf(
         prepared=prepared,
