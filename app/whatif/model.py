@@ -8,7 +8,7 @@ probability (sentiment), the regression value, or the probability of the clean r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -179,7 +179,8 @@ def model_sweep(
         )
     blocks = list(model.network.blocks)
     with torch.no_grad():
-        metric = model_metric(model, trace_chain(blocks, clean.features))
-    if kind == "step_unit":
-        return sweep_step_unit(blocks, clean.features, corrupted.features, site, metric)
-    return sweep_layer_step(blocks, clean.features, corrupted.features, site, metric)
+        index = score_index(model, head_outputs(model, trace_chain(blocks, clean.features))[0])
+    metric = lambda found: head_outputs(model, found)[:, index]  # noqa: E731
+    sweep = sweep_step_unit if kind == "step_unit" else sweep_layer_step
+    found = sweep(blocks, clean.features, corrupted.features, site, metric)
+    return replace(found, scored=scored_name(model, index))

@@ -44,6 +44,7 @@ class PatchingSweep:
     clean_score: float
     corrupted_score: float
     runs: int
+    scored: str = "score"  # what the metric is (set by the caller who knows)
 
 
 def sweep_step_unit(
