@@ -247,6 +247,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
         _console().print(render_api_table(rows))
         return 0 if args.no_fail or all(row.meets_goal for row in rows) else 1
+    if args.whatif:
+        from app.whatif.bench import bench_whatif, render_whatif_table
+
+        found = bench_whatif(Path(_settings(args).models_dir), repeats=min(args.repeats, 3))
+        _console().print(render_whatif_table(found))
+        return 0 if args.no_fail or all(row.meets_goal for row in found) else 1
     from app.bench import RATIO_GOALS, bench_tracer, render_bench_table
 
     sizes = list(RATIO_GOALS)[:1] if args.quick else list(RATIO_GOALS)
@@ -464,6 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--page-repeats", type=_positive, default=5, help="cold visits timed (--page)"
     )
     bench.add_argument("--atlas", action="store_true", help="benchmark the unit atlas instead")
+    bench.add_argument(
+        "--whatif", action="store_true", help="time full patching sweeps (issue 13's goals)"
+    )
     bench.add_argument("--model", default="sentiment-ko-gru", help="model of the API latency runs")
     bench.add_argument("--requests", type=_positive, default=300, help="sequential requests timed")
     bench.add_argument("--clients", type=_positive, default=16, help="concurrent clients")
@@ -471,7 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--big-steps", type=_positive, default=1000, help="steps of the large ad-hoc trace (--api)"
     )
     bench.add_argument(
-        "--no-fail", action="store_true", help="exit 0 even when a goal is missed (--api, --page)"
+        "--no-fail",
+        action="store_true",
+        help="exit 0 even when a goal is missed (--api, --page, --whatif)",
     )
     bench.add_argument("--repeats", type=_positive, default=11, help="timed runs per size (tracer)")
     bench.add_argument(

@@ -67,6 +67,9 @@ API_CODES: dict[str, str] = {
     "rnn_only_option": "422: an option only the plain rnn cell has",
     "invalid_model": "422: an uploaded model gatescope cannot read",
     "invalid_id": "422: a model id with characters it may not have",
+    "invalid_intervention": "422: an intervention, knob or patching site that does not fit the "
+    "model or the input (its loc names the field)",
+    "too_large_sweep": "422: a patching sweep with more runs than the limit",
     "invalid": "422: any other invalid value",
     "internal_error": "500: the server failed (the error is logged)",
 }

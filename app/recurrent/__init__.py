@@ -9,6 +9,7 @@ from app.recurrent.analysis import (
 )
 from app.recurrent.cells import GATE_NAMES, SIGMOID_GATES, CellKind
 from app.recurrent.factory import RecurrentOptions, build_recurrent, options_of
+from app.recurrent.intervene import Intervened, Intervention, InterventionError, Site, intervene
 from app.recurrent.names import ParameterName, parameter_name, parse_parameter_name
 from app.recurrent.reset_before import GRUResetBefore
 from app.recurrent.trace import LayerTrace, Trace, TraceCell, cell_kind, trace, trace_chain
@@ -19,13 +20,18 @@ __all__ = [
     "CellKind",
     "GRUResetBefore",
     "GateSaturation",
+    "Intervened",
+    "Intervention",
+    "InterventionError",
     "LayerTrace",
     "ParameterName",
     "RecurrentOptions",
+    "Site",
     "Trace",
     "TraceCell",
     "build_recurrent",
     "cell_kind",
+    "intervene",
     "options_of",
     "parameter_name",
     "parse_parameter_name",
