@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import torch
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
@@ -14,8 +13,8 @@ from app.api.limits import check_adhoc
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, trace_response
 from app.api.schemas import AdhocTraceRequest, TraceResponse
 from app.api.workers import WorkersDep
-from app.recurrent import RecurrentOptions, trace
-from app.recurrent.seeded import seeded_recurrent
+from app.recurrent import RecurrentOptions
+from app.recurrent.seeded import trace_seeded
 from app.serialize import ExportFormat, view_of_trace
 
 router = APIRouter(tags=["ad-hoc networks"])
@@ -83,7 +82,6 @@ def adhoc_response(
 ) -> Response:
     """Build (or reuse) the seeded module, trace, render and compress, in a model worker."""
     rows = body.rows()
-    inputs = torch.tensor([rows], dtype=torch.float32)
-    traced = trace(seeded_recurrent(options_of_request(body), body.seed), inputs)
+    traced = trace_seeded(options_of_request(body), body.seed, rows)
     stem = f"adhoc-{body.cell}-seed{body.seed}"
     return trace_response(view_of_trace(traced, rows), export, precision, stem, compression)

@@ -13,7 +13,7 @@ from functools import lru_cache
 import torch
 
 from app.recurrent.factory import RecurrentModule, RecurrentOptions, build_recurrent
-from app.recurrent.trace import trace
+from app.recurrent.trace import Trace, trace
 
 SEEDED_CACHE_SIZE = 16  # modules kept for repeated requests; they are only ever read
 
@@ -35,3 +35,9 @@ def warm_up() -> None:
     """Build and trace a tiny network once: torch's first meta-device build costs ~0.3 s."""
     module = seeded_recurrent(RecurrentOptions(cell="lstm", input_size=1, hidden_size=1), 0)
     trace(module, torch.zeros(1, 1, 1))
+
+
+def trace_seeded(options: RecurrentOptions, seed: int, rows: list[list[float]]) -> Trace:
+    """The trace of the seeded module on one sequence of steps (each a list of features)."""
+    inputs = torch.tensor([rows], dtype=torch.float32)
+    return trace(seeded_recurrent(options, seed), inputs)
