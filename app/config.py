@@ -54,6 +54,31 @@ class Settings(BaseSettings):
         "2 to 4); more requests queue. Much of a trace holds the GIL, so more threads than "
         "cores only add contention.",
     )
+    heavy_cost: int = Field(
+        default=250_000,
+        ge=1,
+        description="Estimated cost (about the numbers a trace holds, about 0.2 us each) from "
+        "which a request is heavy: it runs in the heavy lane, apart from the light requests.",
+    )
+    heavy_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads per process for heavy requests."
+    )
+    heavy_queue: int = Field(
+        default=2,
+        ge=0,
+        description="Heavy requests that may wait per process; more are refused with a 503 "
+        "and Retry-After.",
+    )
+    light_queue: int = Field(
+        default=256,
+        ge=0,
+        description="Light requests that may wait per process; more are refused with a 503.",
+    )
+    max_batch_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most characters of all the texts of one predict call together.",
+    )
     cache_bytes: int = Field(
         default=64_000_000,
         ge=0,

@@ -65,7 +65,13 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
             get_kiwi()  # about a second, paid here rather than by the first request
         warm_up()
         app.state.registry = registry
-        app.state.workers = ModelWorkers(settings.model_threads)
+        app.state.workers = ModelWorkers(
+            settings.model_threads,
+            heavy_threads=settings.heavy_threads,
+            heavy_cost=settings.heavy_cost,
+            heavy_queue=settings.heavy_queue,
+            light_queue=settings.light_queue,
+        )
         app.state.cache = ResponseCache(settings.cache_bytes)
         yield
         app.state.workers.shutdown()

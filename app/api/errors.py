@@ -67,6 +67,7 @@ API_CODES: dict[str, str] = {
     "invalid_id": "422: a model id with characters it may not have",
     "invalid": "422: any other invalid value",
     "internal_error": "500: the server failed (the error is logged)",
+    "busy": "503: the server holds as many requests of this size as it may (see Retry-After)",
 }
 ERROR_CODES: dict[str, str] = {
     **{code: f"422: {meaning}" for code, meaning in INPUT_CODES.items()},
@@ -401,6 +402,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {
         "model": ErrorResponse,
         "description": "Invalid input; `detail` names each field and problem.",
+    },
+    503: {
+        "model": ErrorResponse,
+        "description": "Busy (code `busy`): as many requests of this cost are held as may be; "
+        "come back after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
     },
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
