@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -18,12 +19,15 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimitMiddleware
 from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.importers.storage import sweep_stale, uploads_dir
 from app.pages import router as pages_router
 from app.preprocessing.korean import get_kiwi
 from app.recurrent.seeded import warm_up
 from app.teaching_pages import router as teaching_pages_router
 from app.zoo import LoadedModel, ModelRegistry
 from app.zoo.spec import TextPreprocessing
+
+log = logging.getLogger("gatescope")
 
 DESCRIPTION = """
 See inside recurrent networks: every gate of a trained RNN, LSTM or GRU, step by step.
@@ -54,6 +58,14 @@ def _reads_morphemes(model: LoadedModel) -> bool:
     return isinstance(spec, TextPreprocessing) and spec.analyzer == "morpheme"
 
 
+def sweep_leftovers(settings: Settings) -> None:
+    """Remove half-written uploads of processes that died (kill -9) before serving."""
+    try:
+        sweep_stale(uploads_dir(settings.data_dir))
+    except OSError as error:  # a read-only data dir still serves; uploads will say why not
+        log.warning("could not sweep %s: %s", uploads_dir(settings.data_dir), error)
+
+
 def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start-up: cap torch's threads, load every model once."""
 
@@ -64,6 +76,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         if any(_reads_morphemes(model) for model in registry.shipped.values()):
             get_kiwi()  # about a second, paid here rather than by the first request
         warm_up()
+        sweep_leftovers(settings)
         app.state.registry = registry
         app.state.workers = ModelWorkers(
             settings.model_threads,

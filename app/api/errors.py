@@ -67,6 +67,8 @@ API_CODES: dict[str, str] = {
     "invalid_id": "422: a model id with characters it may not have",
     "invalid": "422: any other invalid value",
     "internal_error": "500: the server failed (the error is logged)",
+    "storage_unavailable": "503: the data directory is read-only or not writable",
+    "storage_full": "507: the server's disk is full",
     "busy": "503: the server holds as many requests of this size as it may (see Retry-After)",
 }
 ERROR_CODES: dict[str, str] = {
