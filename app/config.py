@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.limits import ABSOLUTE_MAX_STEPS
@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     token: str | None = Field(
         default=None, description="When set, API calls need this bearer token."
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://host[:port]) whose pages may POST and "
+        "DELETE besides the server's own; browsers' requests from any other origin get a 403.",
     )
     max_steps: int = Field(
         default=2000, ge=1, le=ABSOLUTE_MAX_STEPS, description="Most steps of one numeric input."
@@ -86,6 +91,23 @@ class Settings(BaseSettings):
     )
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
     gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
+
+    @field_validator("token")
+    @classmethod
+    def _token_is_not_empty(cls, token: str | None) -> str | None:
+        if token is not None and not token.strip():
+            raise ValueError(
+                "GATESCOPE_TOKEN is set but empty: an empty token would protect nothing. "
+                "Unset it to run without a token, or set it to a secret."
+            )
+        if token is not None and token != token.strip():
+            raise ValueError("GATESCOPE_TOKEN has spaces around it; remove them.")
+        return token
+
+    @property
+    def origins(self) -> list[str]:
+        """allowed_origins as a list."""
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
 
 @lru_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import torch
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from app.api.cache import ResponseCache
 from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimitMiddleware
+from app.api.security import OriginMiddleware, SecurityHeadersMiddleware, TokenMiddleware
 from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.importers.storage import sweep_stale, uploads_dir
@@ -105,6 +107,29 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(OriginMiddleware, allowed_origins=settings.origins)
+    app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
+def _openapi_for(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The schema, with bearer auth only when the server has a token (so clients and fuzzers
+    generated from it do not send one, or fail for want of one, when none is needed)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        if settings.token is None:
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    operation.pop("security", None)
+            schema.get("components", {}).pop("securitySchemes", None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -122,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     _add_middleware(app, settings)
+    app.openapi = _openapi_for(app, settings)  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
     app.include_router(api_router)

@@ -46,6 +46,7 @@ API_CODES: dict[str, str] = {
     "bad_request": "400: the body could not be read",
     "unauthorized": "401: a missing or wrong bearer token",
     "forbidden": "403: shipped models cannot be deleted",
+    "cross_origin": "403: a change (POST, DELETE) a browser sent from another site's page",
     "id_taken": "409: an upload id that is already taken",
     "body_too_large": "413: a body or upload over the size limit",
     "invalid_json": "422: the body is not valid JSON",
