@@ -17,6 +17,7 @@ from app.api import router as api_router
 from app.api.cache import ResponseCache
 from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
+from app.api.methods import MethodsMiddleware
 from app.api.middleware import BodyLimitMiddleware
 from app.api.security import OriginMiddleware, SecurityHeadersMiddleware, TokenMiddleware
 from app.api.workers import ModelWorkers
@@ -107,6 +108,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(MethodsMiddleware)
     app.add_middleware(OriginMiddleware, allowed_origins=settings.origins)
     app.add_middleware(TokenMiddleware, token=settings.token)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.zoo import InputError
-from app.zoo.inputs import INPUT_CODES, MOST_REPORTED
+from app.zoo.inputs import FLOAT32_MAX, INPUT_CODES, MOST_REPORTED
 
 log = logging.getLogger("gatescope.api")
 
@@ -43,7 +43,8 @@ API_CODES: dict[str, str] = {
     "unknown_model": "404: no model with this id",
     "not_found": "404: no such route, or no uploaded model with this id",
     "method_not_allowed": "405: the route does not take this method",
-    "bad_request": "400: the body could not be read",
+    "bad_request": "400: the body could not be read (e.g. malformed multipart data)",
+    "too_deep": "422: a JSON body nested too deeply to read",
     "unauthorized": "401: a missing or wrong bearer token",
     "forbidden": "403: shipped models cannot be deleted",
     "cross_origin": "403: a change (POST, DELETE) a browser sent from another site's page",
@@ -363,8 +364,31 @@ async def _on_input_error(request: Request, exc: Exception) -> Response:
     return error_response(422, input_error_items(exc))
 
 
+def unreadable_body_item(cause: BaseException | None) -> dict[str, Any] | None:
+    """Why FastAPI could not parse a JSON body (its 400 hides it), as a 422 item on `body`."""
+    if isinstance(cause, UnicodeDecodeError):
+        return error_item(
+            ["body"],
+            f"body is not UTF-8 text (byte {cause.start} cannot be decoded)",
+            "not_utf8",
+            params={"position": cause.start},
+        )
+    if isinstance(cause, RecursionError):
+        return error_item(["body"], "body nests JSON lists or objects too deeply", "too_deep")
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return error_item(
+            ["body"],
+            "body holds an integer with more than 4300 digits",
+            "too_large_number",
+            params={"limit": FLOAT32_MAX},
+        )
+    return None
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and (item := unreadable_body_item(exc.__cause__)) is not None:
+        return error_response(422, [item])
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     item = error_item(
         [],
@@ -394,6 +418,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorResponse,
+        "description": "The body could not be read at all, e.g. malformed multipart data "
+        "(code `bad_request`); a JSON body that cannot be read is a 422 naming `body`.",
+    },
     401: {
         "model": ErrorResponse,
         "description": "Missing or wrong bearer token (when GATESCOPE_TOKEN is set).",

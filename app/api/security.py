@@ -77,6 +77,7 @@ class TokenMiddleware:
             self.token is not None
             and scope["type"] == "http"
             and scope["path"].startswith("/api/")
+            and scope["method"] != "OPTIONS"  # names the path's methods, as the schema does
             and not token_matches(header(scope, b"authorization"), self.token)
         ):
             item = error_item(["header", "authorization"], TOKEN_MESSAGE, "unauthorized")

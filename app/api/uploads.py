@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
-from app.api.deps import RegistryDep, SettingsDep
+from app.api.deps import MODEL_ID_SCHEMA, RegistryDep, SettingsDep
 from app.api.errors import ApiError, ErrorResponse
 from app.api.schemas import ModelSummary
 from app.importers import (
@@ -132,7 +132,9 @@ def upload_model(
     description="Removes an uploaded model for every worker. Shipped models cannot be deleted.",
 )
 def remove_model(
-    model_id: Annotated[str, Path(description="An uploaded model's id.")],
+    model_id: Annotated[
+        str, Path(description="An uploaded model's id.", json_schema_extra=MODEL_ID_SCHEMA)
+    ],
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Response:
