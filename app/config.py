@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Most characters of all the texts of one predict call together.",
     )
+    body_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a client may pause while sending a body before a 408.",
+    )
     cache_bytes: int = Field(
         default=64_000_000,
         ge=0,

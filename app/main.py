@@ -18,7 +18,7 @@ from app.api.cache import ResponseCache
 from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
 from app.api.methods import MethodsMiddleware
-from app.api.middleware import BodyLimitMiddleware
+from app.api.middleware import BodyLimitMiddleware, BodyTimeoutMiddleware
 from app.api.security import OriginMiddleware, SecurityHeadersMiddleware, TokenMiddleware
 from app.api.workers import ModelWorkers
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -103,6 +103,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         compresslevel=settings.gzip_level,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/x-npz"),
     )
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -50,6 +50,7 @@ API_CODES: dict[str, str] = {
     "cross_origin": "403: a change (POST, DELETE) a browser sent from another site's page",
     "id_taken": "409: an upload id that is already taken",
     "body_too_large": "413: a body or upload over the size limit",
+    "request_timeout": "408: the client paused sending its body for too long",
     "invalid_json": "422: the body is not valid JSON",
     "missing": "422: a required field is missing",
     "unknown_field": "422: a field the request does not take",
