@@ -21,13 +21,12 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from app.api.errors import ApiError
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -76,9 +75,7 @@ class ModelWorkers:
     def lane_for(self, cost: int) -> Lane:
         return self.heavy if cost >= self.heavy_cost else self.light
 
-    async def run(
-        self, function: Callable[P, T], *args: P.args, cost: int = 0, **kwargs: P.kwargs
-    ) -> T:
+    async def run(self, function: Callable[..., T], *args: Any, cost: int = 0, **kwargs: Any) -> T:
         lane = self.lane_for(cost)
         if lane.full:
             raise busy(lane)
