@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from app.apibench import UvicornProcess
 
@@ -39,6 +40,7 @@ def light_trace(client: httpx.Client, number: int) -> float:
     return time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_light_traces_are_not_starved_by_heavy_ones(
     start_server: Callable[..., UvicornProcess],
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.apibench import UvicornProcess
 from app.recurrent.seeded import SEEDED_CACHE_BYTES
@@ -42,6 +43,7 @@ def big_network(seed: int) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_memory_returns_near_idle_after_big_networks_and_traces(
     start_server: Callable[..., UvicornProcess],
 ) -> None:
