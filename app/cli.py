@@ -59,6 +59,16 @@ def serve_environment(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
+KEEP_ALIVE_SECONDS = 5  # an idle connection is closed after this
+MAX_HEADER_BYTES = 16_384  # a request head larger than this is refused
+
+
+def default_workers(cores: int | None = None) -> int:
+    """One worker process per core, at most 4: each has its own threads (light and heavy lanes),
+    and torch work holds the GIL for much of a trace, so processes are what use the cores."""
+    return max(1, min(4, cores if cores is not None else len(os.sched_getaffinity(0))))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run uvicorn on app.main:app with the requested workers."""
     import uvicorn
@@ -68,9 +78,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "app.main:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=args.workers or default_workers(),
         log_level=args.log_level,
         proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
     return 0
 
@@ -432,7 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=0, help="worker processes (default: the cores, at most 4)"
+    )
     serve.add_argument("--log-level", default="info")
     _add_dirs(serve)
     serve.set_defaults(handler=cmd_serve)

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.limits import ABSOLUTE_MAX_STEPS
@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     token: str | None = Field(
         default=None, description="When set, API calls need this bearer token."
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://host[:port]) whose pages may POST and "
+        "DELETE besides the server's own; browsers' requests from any other origin get a 403.",
     )
     max_steps: int = Field(
         default=2000, ge=1, le=ABSOLUTE_MAX_STEPS, description="Most steps of one numeric input."
@@ -54,6 +59,36 @@ class Settings(BaseSettings):
         "2 to 4); more requests queue. Much of a trace holds the GIL, so more threads than "
         "cores only add contention.",
     )
+    heavy_cost: int = Field(
+        default=250_000,
+        ge=1,
+        description="Estimated cost (about the numbers a trace holds, about 0.2 us each) from "
+        "which a request is heavy: it runs in the heavy lane, apart from the light requests.",
+    )
+    heavy_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads per process for heavy requests."
+    )
+    heavy_queue: int = Field(
+        default=2,
+        ge=0,
+        description="Heavy requests that may wait per process; more are refused with a 503 "
+        "and Retry-After.",
+    )
+    light_queue: int = Field(
+        default=256,
+        ge=0,
+        description="Light requests that may wait per process; more are refused with a 503.",
+    )
+    max_batch_chars: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most characters of all the texts of one predict call together.",
+    )
+    body_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a client may pause while sending a body before a 408.",
+    )
     cache_bytes: int = Field(
         default=64_000_000,
         ge=0,
@@ -67,6 +102,23 @@ class Settings(BaseSettings):
     )
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
     gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
+
+    @field_validator("token")
+    @classmethod
+    def _token_is_not_empty(cls, token: str | None) -> str | None:
+        if token is not None and not token.strip():
+            raise ValueError(
+                "GATESCOPE_TOKEN is set but empty: an empty token would protect nothing. "
+                "Unset it to run without a token, or set it to a secret."
+            )
+        if token is not None and token != token.strip():
+            raise ValueError("GATESCOPE_TOKEN has spaces around it; remove them.")
+        return token
+
+    @property
+    def origins(self) -> list[str]:
+        """allowed_origins as a list."""
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
 
 @lru_cache

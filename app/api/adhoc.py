@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.api.cache import CacheDep, cache_key
 from app.api.deps import ExportDep, Gzip, GzipDep, PrecisionDep, SettingsDep
-from app.api.limits import check_adhoc
+from app.api.limits import adhoc_cost, check_adhoc
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, trace_response
 from app.api.schemas import AdhocTraceRequest, TraceResponse
 from app.api.workers import WorkersDep
@@ -73,7 +73,10 @@ async def trace_adhoc(
     options = options_of_request(body)
     key = cache_key("adhoc", repr(options), body.seed, export, precision, compression, body.input)
     return await cache.answer(
-        key, lambda: workers.run(adhoc_response, body, export, precision, compression)
+        key,
+        lambda: workers.run(
+            adhoc_response, body, export, precision, compression, cost=adhoc_cost(body)
+        ),
     )
 
 

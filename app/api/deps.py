@@ -17,6 +17,7 @@ from app.api.errors import ApiError
 from app.config import Settings
 from app.serialize import ExportFormat
 from app.zoo import LoadedModel, ModelRegistry
+from app.zoo.spec import MODEL_ID_PATTERN
 
 
 async def app_settings(request: Request) -> Settings:
@@ -30,6 +31,9 @@ async def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+# Documented, not enforced: an id outside the pattern cannot exist, so it stays a 404 that names
+# the known ids rather than a 422 about its characters.
+MODEL_ID_SCHEMA = {"pattern": MODEL_ID_PATTERN, "maxLength": 64}
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -47,7 +51,13 @@ RegistryDep = Annotated[ModelRegistry, Depends(get_registry)]
 
 
 async def get_model(
-    model_id: Annotated[str, Path(description="A model id from GET /api/v1/models.")],
+    model_id: Annotated[
+        str,
+        Path(
+            description="A model id from GET /api/v1/models; any other id is a 404.",
+            json_schema_extra=MODEL_ID_SCHEMA,
+        ),
+    ],
     registry: RegistryDep,
 ) -> LoadedModel:
     """The model with this id, or a 404 naming the known ids.

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.atlas.codes import ATLAS_CODES
 from app.teaching.layers import LAYER_CODES
 from app.zoo import InputError
-from app.zoo.inputs import INPUT_CODES, MOST_REPORTED
+from app.zoo.inputs import FLOAT32_MAX, INPUT_CODES, MOST_REPORTED
 
 log = logging.getLogger("gatescope.api")
 
@@ -45,11 +45,14 @@ API_CODES: dict[str, str] = {
     "unknown_model": "404: no model with this id",
     "not_found": "404: no such route, or no uploaded model with this id",
     "method_not_allowed": "405: the route does not take this method",
-    "bad_request": "400: the body could not be read",
+    "bad_request": "400: the body could not be read (e.g. malformed multipart data)",
+    "too_deep": "422: a JSON body nested too deeply to read",
     "unauthorized": "401: a missing or wrong bearer token",
     "forbidden": "403: shipped models cannot be deleted",
+    "cross_origin": "403: a change (POST, DELETE) a browser sent from another site's page",
     "id_taken": "409: an upload id that is already taken",
     "body_too_large": "413: a body or upload over the size limit",
+    "request_timeout": "408: the client paused sending its body for too long",
     "invalid_json": "422: the body is not valid JSON",
     "missing": "422: a required field is missing",
     "unknown_field": "422: a field the request does not take",
@@ -72,6 +75,9 @@ API_CODES: dict[str, str] = {
     "too_large_sweep": "422: a patching sweep with more runs than the limit",
     "invalid": "422: any other invalid value",
     "internal_error": "500: the server failed (the error is logged)",
+    "storage_unavailable": "503: the data directory is read-only or not writable",
+    "storage_full": "507: the server's disk is full",
+    "busy": "503: the server holds as many requests of this size as it may (see Retry-After)",
 }
 ERROR_CODES: dict[str, str] = {
     **{code: f"422: {meaning}" for code, meaning in INPUT_CODES.items()},
@@ -366,8 +372,31 @@ async def _on_input_error(request: Request, exc: Exception) -> Response:
     return error_response(422, input_error_items(exc))
 
 
+def unreadable_body_item(cause: BaseException | None) -> dict[str, Any] | None:
+    """Why FastAPI could not parse a JSON body (its 400 hides it), as a 422 item on `body`."""
+    if isinstance(cause, UnicodeDecodeError):
+        return error_item(
+            ["body"],
+            f"body is not UTF-8 text (byte {cause.start} cannot be decoded)",
+            "not_utf8",
+            params={"position": cause.start},
+        )
+    if isinstance(cause, RecursionError):
+        return error_item(["body"], "body nests JSON lists or objects too deeply", "too_deep")
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return error_item(
+            ["body"],
+            "body holds an integer with more than 4300 digits",
+            "too_large_number",
+            params={"limit": FLOAT32_MAX},
+        )
+    return None
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and (item := unreadable_body_item(exc.__cause__)) is not None:
+        return error_response(422, [item])
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     item = error_item(
         [],
@@ -397,6 +426,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorResponse,
+        "description": "The body could not be read at all, e.g. malformed multipart data "
+        "(code `bad_request`); a JSON body that cannot be read is a 422 naming `body`.",
+    },
     401: {
         "model": ErrorResponse,
         "description": "Missing or wrong bearer token (when GATESCOPE_TOKEN is set); "
@@ -411,6 +445,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ErrorResponse,
         "description": "Invalid input; `detail` names each field and problem, each with a `code` "
         "(see ErrorItem) and the `params` its message quotes.",
+    },
+    503: {
+        "model": ErrorResponse,
+        "description": "Busy (code `busy`): as many requests of this cost are held as may be; "
+        "come back after `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+        },
     },
 }
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -61,6 +61,59 @@ def model_trace_size(model: LoadedModel, raw: Any) -> int:
     )
 
 
+# -- estimated cost, before torch runs (app.api.workers picks a lane by it) -------------------
+
+# Cost is counted in trace numbers (rendering one costs about 0.2 us). Analysing one character
+# into morphemes costs Kiwi 17-57 us, splitting on spaces well under 1 us; predicting (no trace
+# to render) about a quarter of what tracing the same input costs.
+MORPHEME_CHAR_COST = 200
+WORD_CHAR_COST = 2
+PREDICT_SHARE = 4
+
+
+def text_cost(model: LoadedModel, raw: Any) -> int:
+    """What preparing a text input costs: its characters, weighted by the model's analyser."""
+    if not isinstance(raw, str):
+        return 0
+    analyzer = getattr(model.config.preprocessing, "analyzer", None)
+    return len(raw) * (MORPHEME_CHAR_COST if analyzer == "morpheme" else WORD_CHAR_COST)
+
+
+def trace_cost(model: LoadedModel, raw: Any) -> int:
+    """A model trace: the numbers it will hold plus the analysis of its text."""
+    return model_trace_size(model, raw) + text_cost(model, raw)
+
+
+def predict_cost(model: LoadedModel, raws: list[Any]) -> int:
+    """A predict call: every input run (no trace rendered) and every text analysed."""
+    return sum(
+        model_trace_size(model, raw) // PREDICT_SHARE + text_cost(model, raw) for raw in raws
+    )
+
+
+def adhoc_cost(request: AdhocTraceRequest) -> int:
+    """An ad-hoc trace: the numbers it will hold plus drawing its parameters (when not cached)."""
+    size = trace_size(
+        request.cell,
+        len(request.input),
+        request.hidden_size,
+        request.num_layers,
+        request.bidirectional,
+    )
+    return size + adhoc_parameters(request) // PREDICT_SHARE
+
+
+def adhoc_parameters(request: AdhocTraceRequest) -> int:
+    """How many parameters the ad-hoc network has (weights and both biases per gate block)."""
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[request.cell]
+    directions = 2 if request.bidirectional else 1
+    total, width = 0, request.input_size
+    for _ in range(request.num_layers):
+        total += directions * gates * request.hidden_size * (width + request.hidden_size + 2)
+        width = request.hidden_size * directions
+    return total
+
+
 def check_adhoc(request: AdhocTraceRequest, settings: Settings) -> None:
     """Sizes of an ad-hoc network within the operator's limits."""
     bounds = (

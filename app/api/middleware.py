@@ -9,6 +9,8 @@ application then tries to send is replaced by the 413 (FastAPI turns a failing b
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,4 +122,72 @@ async def _send_413(send: Send, limit: int) -> None:
             ],
         }
     )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyTimeoutMiddleware:
+    """A client that stops sending its body for `seconds` gets a 408 and the connection closes.
+
+    uvicorn closes idle keep-alive connections (--timeout-keep-alive) but waits for a body as
+    long as the client likes; each chunk must now arrive within `seconds` of the last.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = timed_out = False
+
+        async def timed_receive() -> Message:
+            nonlocal timed_out
+            try:
+                return await asyncio.wait_for(receive(), self.seconds)
+            except TimeoutError as error:
+                timed_out = True
+                raise BodyTimeout from error
+
+        async def guarded_send(message: Message) -> None:
+            # FastAPI answers a failed body read with a 400; the client must learn the reason.
+            nonlocal started
+            if message["type"] == "http.response.start":
+                if started:
+                    return
+                started = True
+                if timed_out:
+                    await _send_408(send, self.seconds)
+                    return
+            elif timed_out:
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except BodyTimeout:
+            if not started:
+                await _send_408(send, self.seconds)
+
+
+class BodyTimeout(Exception):
+    """The client sent no part of its body for too long."""
+
+
+async def _send_408(send: Send, seconds: float) -> None:
+    item = error_item(
+        ["body"],
+        f"body did not arrive: nothing was received for {seconds:g} s",
+        "request_timeout",
+        "request_timeout",
+        {"seconds": seconds},
+    )
+    body = orjson.dumps({"detail": [item], "message": item["msg"]})
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 408, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -18,7 +18,14 @@ from app.api.deps import (
     SettingsDep,
 )
 from app.api.errors import NOT_FOUND_RESPONSE
-from app.api.limits import check_batch, check_input, check_trace_size, model_trace_size
+from app.api.limits import (
+    check_batch,
+    check_input,
+    check_trace_size,
+    model_trace_size,
+    predict_cost,
+    trace_cost,
+)
 from app.api.responses import TRACE_CONTENT, TRACE_DESCRIPTION, json_response, trace_response
 from app.api.schemas import (
     ModelDetail,
@@ -102,7 +109,14 @@ async def trace_model(
     return await cache.answer(
         key,
         lambda: workers.run(
-            traced_response, model, body.input, settings, export, precision, compression
+            traced_response,
+            model,
+            body.input,
+            settings,
+            export,
+            precision,
+            compression,
+            cost=trace_cost(model, body.input),
         ),
         owner=model,
     )
@@ -137,7 +151,9 @@ async def predict(
     workers: WorkersDep,
 ) -> Response:
     check_batch(body.inputs, settings)
-    return await workers.run(predicted_response, model, body.inputs, settings)
+    return await workers.run(
+        predicted_response, model, body.inputs, settings, cost=predict_cost(model, body.inputs)
+    )
 
 
 def predicted_response(model: LoadedModel, raws: list[Any], settings: Settings) -> Response:

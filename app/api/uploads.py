@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
-from app.api.deps import RegistryDep, SettingsDep
+from app.api.deps import MODEL_ID_SCHEMA, RegistryDep, SettingsDep
 from app.api.errors import ApiError, ErrorResponse
 from app.api.schemas import ModelSummary
 from app.importers import (
@@ -32,10 +32,23 @@ UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
         "model": ErrorResponse,
         "description": "The upload, or what it unpacks to, is too large.",
     },
+    503: {
+        "model": ErrorResponse,
+        "description": "The data directory is read-only or not writable "
+        "(code `storage_unavailable`), or the server is busy (code `busy`).",
+    },
+    507: {
+        "model": ErrorResponse,
+        "description": "The server's disk is full (code `storage_full`).",
+    },
 }
 DELETE_ERRORS: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorResponse, "description": "Shipped models cannot be deleted."},
     404: {"model": ErrorResponse, "description": "No uploaded model with this id."},
+    503: {
+        "model": ErrorResponse,
+        "description": "The data directory is read-only (code `storage_unavailable`).",
+    },
 }
 
 
@@ -119,7 +132,9 @@ def upload_model(
     description="Removes an uploaded model for every worker. Shipped models cannot be deleted.",
 )
 def remove_model(
-    model_id: Annotated[str, Path(description="An uploaded model's id.")],
+    model_id: Annotated[
+        str, Path(description="An uploaded model's id.", json_schema_extra=MODEL_ID_SCHEMA)
+    ],
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> Response:
@@ -134,7 +149,11 @@ def remove_model(
         check_model_id(model_id)
     except ModelImportError as error:
         raise ApiError(422, ["path", "model_id"], error.message, "invalid_id") from error
-    if not delete_model(model_id, settings.data_dir):
+    try:
+        deleted = delete_model(model_id, settings.data_dir)
+    except ModelImportError as error:
+        raise _api_error(error) from error
+    if not deleted:
         raise ApiError(
             404, ["path", "model_id"], f"there is no uploaded model {model_id!r}", "not_found"
         )
@@ -143,7 +162,13 @@ def remove_model(
 
 
 def _api_error(error: ModelImportError) -> ApiError:
-    kinds = {409: "conflict", 413: "too_large", 422: "invalid_model"}
+    kinds = {
+        409: "conflict",
+        413: "too_large",
+        422: "invalid_model",
+        503: "storage_unavailable",
+        507: "storage_full",
+    }
     return ApiError(
         error.status_code,
         ["body", error.field],

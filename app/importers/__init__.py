@@ -46,7 +46,7 @@ __all__ = [
 Reader = Callable[[bytes, str, "dict[str, Any] | None", ImportLimits], Converted]
 SUPPORTED_SUFFIXES = (".keras", ".h5", ".hdf5", ".safetensors", ".pt", ".pth", ".bin", ".zip")
 MAX_COMPANION_BYTES = 50_000_000
-MAX_ID_ATTEMPTS = 3
+MAX_ID_ATTEMPTS = 20  # derived ids only: each collision takes the next free one
 MAX_NAME_CHARS = 100  # one feature or class name
 
 

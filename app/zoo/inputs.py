@@ -24,6 +24,7 @@ arrives. Messages never start with the field (callers put it in front) and never
 | `too_large_number` | beyond float32's range (+-3.4e38) |
 | `too_large_after_scaling` | fine as typed, but not finite once min-max scaled |
 | `too_many_inputs` | more inputs in one predict call than the limit |
+| `too_much_text` | more characters in all the texts of one predict call than the limit |
 | `limit_exceeded` | an ad-hoc network size over the operator's limit |
 | `too_large_trace` | a trace that would hold more numbers than the limit |
 """
@@ -63,6 +64,7 @@ INPUT_CODES: dict[str, str] = {
     "too_large_number": "beyond float32's range",
     "too_large_after_scaling": "not finite once min-max scaled",
     "too_many_inputs": "more inputs in one predict call than the limit",
+    "too_much_text": "more characters in all the texts of one predict call than the limit",
     "limit_exceeded": "an ad-hoc network size over the limit",
     "too_large_trace": "a trace would hold more numbers than the limit",
 }
@@ -75,11 +77,14 @@ class InputLimits:
     max_steps: int = ABSOLUTE_MAX_STEPS
     max_text_chars: int | None = None
     max_batch: int | None = None
+    max_batch_chars: int | None = None
 
 
 def limits_of(settings: Settings) -> InputLimits:
     """The operator's limits (GATESCOPE_MAX_*)."""
-    return InputLimits(settings.max_steps, settings.max_text_chars, settings.max_batch)
+    return InputLimits(
+        settings.max_steps, settings.max_text_chars, settings.max_batch, settings.max_batch_chars
+    )
 
 
 def describe(value: Any) -> str:
@@ -319,7 +324,8 @@ def check_lengths(raw: Any, field: str, limits: InputLimits) -> None:
 
 
 def check_batch(raws: Sequence[Any], field: str, limits: InputLimits) -> None:
-    """At most max_batch inputs, each within the size limits (`field[i]`)."""
+    """At most max_batch inputs, each within the size limits (`field[i]`), and at most
+    max_batch_chars characters of text together (morpheme analysis costs by the character)."""
     if limits.max_batch is not None and len(raws) > limits.max_batch:
         raise InputError(
             field,
@@ -329,6 +335,15 @@ def check_batch(raws: Sequence[Any], field: str, limits: InputLimits) -> None:
         )
     for index, raw in enumerate(raws):
         check_lengths(raw, f"{field}[{index}]", limits)
+    chars = sum(len(raw) for raw in raws if isinstance(raw, str))
+    if limits.max_batch_chars is not None and chars > limits.max_batch_chars:
+        raise InputError(
+            field,
+            "too_much_text",
+            f"hold {chars} characters of text together; the limit for one call is "
+            f"{limits.max_batch_chars}: send the texts in several calls",
+            {"characters": chars, "limit": limits.max_batch_chars},
+        )
 
 
 # -- sizes --------------------------------------------------------------------------------------

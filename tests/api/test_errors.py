@@ -141,6 +141,16 @@ def test_too_many_inputs_to_predict_are_refused(client: TestClient) -> None:
     assert body["detail"][0]["params"] == {"inputs": 65, "limit": 64}
 
 
+def test_too_much_text_in_one_predict_call_is_refused(client: TestClient) -> None:
+    """Morpheme analysis costs by the character: 64 texts of 9,000 characters cost ~40 s of
+    CPU, so one call holds at most GATESCOPE_MAX_BATCH_CHARS characters together."""
+    texts = ["가" * 9_000] * 3
+    response = client.post("/api/v1/models/tiny-text-gru/predict", json={"inputs": texts})
+    body = assert_error(response, 422, "inputs", "too_much_text")
+    assert body["detail"][0]["params"] == {"characters": 27_000, "limit": 20_000}
+    assert "several calls" in body["message"]
+
+
 @pytest.mark.parametrize(
     ("content", "headers", "field", "code"),
     [

@@ -201,6 +201,20 @@ def test_serve_runs_uvicorn_with_settings_in_the_environment(
     assert os.environ["GATESCOPE_DATA_DIR"] == str(Path("d").resolve())
 
 
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (16, 4)])
+def test_serve_chooses_its_workers_from_the_cores(
+    cores: int, workers: int, tiny_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append(options))
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cores)))
+    assert main(["serve", "--models-dir", "m", "--data-dir", "d"]) == 0
+    [options] = calls
+    assert options["workers"] == workers
+    assert options["timeout_keep_alive"] == 5
+    assert options["h11_max_incomplete_event_size"] == 16_384
+
+
 def test_serve_answers_on_the_port_it_was_given(tiny_models_dir: Path, tmp_path: Path) -> None:
     port = free_port()
     data_dir = tmp_path / "data"
