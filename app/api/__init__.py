@@ -7,7 +7,7 @@ import os
 
 from fastapi import APIRouter, Depends, Response
 
-from app.api import adhoc, docs, models, teaching, uploads
+from app.api import adhoc, docs, models, playground, teaching, uploads
 from app.api.deps import RegistryDep, require_token
 from app.api.errors import ERROR_RESPONSES
 from app.api.schemas import Health
@@ -19,6 +19,7 @@ api_router.include_router(models.router)
 api_router.include_router(adhoc.router)
 api_router.include_router(uploads.router)
 api_router.include_router(teaching.router)  # teaching pages (issue 6): app/api/teaching.py
+api_router.include_router(playground.router)  # the playground (issue 14): app/api/playground.py
 
 router = APIRouter()
 

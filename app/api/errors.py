@@ -66,6 +66,12 @@ API_CODES: dict[str, str] = {
     "invalid_model": "422: an uploaded model gatescope cannot read",
     "invalid_id": "422: a model id with characters it may not have",
     "invalid": "422: any other invalid value",
+    "unknown_run": "404: no playground run with this id",
+    "unknown_checkpoint": "404: a playground run has no checkpoint with this index",
+    "run_busy": "409: the playground run is training in another request",
+    "run_paused": "409: the playground run paused on a NaN or divergence; reset it",
+    "run_too_large": "422: a playground run that would need more memory than the limit",
+    "invalid_probe": "422: a playground input with unknown symbols or wrong values",
     "internal_error": "500: the server failed (the error is logged)",
 }
 ERROR_CODES: dict[str, str] = {

@@ -686,7 +686,7 @@ def checkpoint_trace(data_dir: Path, run_id: str, index: int, text: str | None) 
     try:
         inputs = encode_input(config.task_spec, text)
     except ValueError as error:
-        raise RunError(422, "invalid_input", str(error)) from None
+        raise RunError(422, "invalid_probe", str(error)) from None
     longest = 4 * _longest(config.task_spec, config.task_size) + 100
     if inputs.shape[1] > longest:
         raise RunError(
@@ -746,6 +746,27 @@ class TrainingSlots:
                 self.active += 1
             self.condition.notify_all()
             return bool(ready)
+
+    def join(self, ticket: object) -> None:
+        """Queue without waiting (for an event loop that polls `take`)."""
+        with self.condition:
+            if ticket not in self.waiting:
+                self.waiting.append(ticket)
+
+    def take(self, ticket: object) -> bool:
+        """Enter now if `ticket` is first in line and a slot is free; it keeps its place if not."""
+        with self.condition:
+            if self.waiting and self.waiting[0] is ticket and self.active < self.limit:
+                self.waiting.pop(0)
+                self.active += 1
+                return True
+            return False
+
+    def cancel(self, ticket: object) -> None:
+        with self.condition:
+            if ticket in self.waiting:
+                self.waiting.remove(ticket)
+                self.condition.notify_all()
 
     def leave(self) -> None:
         with self.condition:
