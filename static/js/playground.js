@@ -157,7 +157,10 @@ function absorb(payload) {
   drawCurves();
   drawChecks();
   updateSlider(state.checkpoint === null);
-  if (state.checkpoint === null && payload.probe_traces) drawHeatmaps(payload.probe_traces, payload.step);
+  if (state.checkpoint === null && payload.probe_traces) {
+    drawHeatmaps(payload.probe_traces, payload.step);
+    document.body.dataset.checkpoint = "live"; // the latest weights, not a stored checkpoint
+  }
   shell.rendered();
 }
 
@@ -180,10 +183,17 @@ function play() {
   if (!state.run || state.run.status !== "ready") return;
   const generation = ++state.generation;
   setPlaying(true);
+  // An EventSource cannot send the Authorization header: with a token, train in short POSTs.
+  if (getToken()) {
+    pollTraining(generation);
+    return;
+  }
   const source = new EventSource(`/api/v1${BASE}/runs/${state.run.id}/live`);
   state.source = source;
+  let updates = 0;
   source.addEventListener("update", (event) => {
     if (generation !== state.generation) return;
+    updates += 1;
     const payload = JSON.parse(event.data);
     payload.history = Object.fromEntries(Object.entries(payload.history).map(([cell, rows]) => [cell, rows.filter((row) => row.step > lastStep())]));
     absorb(payload);
@@ -195,8 +205,38 @@ function play() {
     if (generation === state.generation) pause();
   });
   source.onerror = () => {
-    if (generation === state.generation) pause();
+    if (generation !== state.generation) return;
+    // The stream failed (a 401 without a token, a proxy that refuses event streams, a dropped
+    // connection): keep playing with POST .../train, which reports any real error itself.
+    source.close();
+    state.source = null;
+    document.body.dataset.live = updates ? "reconnect" : "poll";
+    pollTraining(generation);
   };
+  document.body.dataset.live = "stream";
+}
+
+// Training by repeated POST .../train calls, each sized to take about LIVE_SECONDS.
+const LIVE_SECONDS = 0.4;
+async function pollTraining(generation) {
+  if (!document.body.dataset.live || document.body.dataset.live === "stream") document.body.dataset.live = "poll";
+  let steps = 10;
+  while (generation === state.generation && state.run) {
+    const started = performance.now();
+    const payload = await call("POST", `${BASE}/runs/${state.run.id}/train?since=${lastStep()}`, { steps });
+    if (generation !== state.generation) return;
+    if (!payload) {
+      pause();
+      return;
+    }
+    absorb(payload);
+    if (payload.stopped === "paused" || payload.stopped === "limit") {
+      pause();
+      return;
+    }
+    const seconds = Math.max(0.01, (performance.now() - started) / 1000);
+    steps = Math.max(1, Math.min(2000, Math.round((steps * LIVE_SECONDS) / seconds)));
+  }
 }
 
 function pause() {

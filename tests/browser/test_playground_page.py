@@ -25,6 +25,15 @@ def body(page: Any, key: str) -> str | None:
     return page.evaluate("(key) => document.body.dataset[key] ?? null", key)
 
 
+def points(page: Any, testid: str) -> int:
+    """How many points the first curve of a Plotly chart holds."""
+    return int(
+        page.evaluate(
+            "(id) => document.querySelector(`[data-testid=\"${id}\"]`).data[0].x.length", testid
+        )
+    )
+
+
 def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) -> None:
     tab = open_page(server.url)
     page = tab.page
@@ -48,6 +57,20 @@ def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) 
         arg=renders,
         timeout=30_000,
     )
+    assert body(page, "live") == "stream"  # the event stream, not the POST fallback
+    curve_before, heat_before = points(page, "pg-loss"), int(body(page, "traceStep") or 0)
+    # keep playing past the second checkpoint (every 100 steps) so the slider has a past one
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=pg-checkpoint]').max) >= 1",
+        timeout=60_000,
+    )
+    page.wait_for_function(  # the loss curves grow and the heatmaps follow the latest step
+        "([curve, heat]) => document.querySelector('[data-testid=pg-loss]').data[0].x.length"
+        " > curve && Number(document.body.dataset.traceStep) > heat",
+        arg=[curve_before, heat_before],
+        timeout=30_000,
+    )
+    assert body(page, "checkpoint") == "live"
     page.keyboard.press("Space")  # the keyboard pauses too
     page.wait_for_function("() => document.body.dataset.playing === 'false'")
     page.wait_for_timeout(1500)  # a chunk in flight may land on the server
@@ -61,6 +84,7 @@ def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) 
     page.keyboard.press("Home")
     page.wait_for_function("() => document.body.dataset.checkpoint === '0'")
     assert tab.testid("pg-checkpoint-label").text_content() == "step 0"
+    assert body(page, "traceStep") == "0"  # the heatmaps show the weights at step 0
 
     tab.testid("pg-hidden").fill("4")
     tab.testid("pg-hidden").dispatch_event("change")
@@ -74,3 +98,31 @@ def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) 
     assert again.page.url == page.url
     tab.assert_clean()
     again.assert_clean()
+
+
+def test_with_a_token_play_trains_by_posts(start_server: Callable[..., Any], open_page: Any) -> None:
+    """An EventSource cannot send the token: the page falls back to POST .../train calls."""
+    server = start_server({"GATESCOPE_TOKEN": "classroom-secret"})
+    tab = open_page(server.url)
+    page = tab.page
+    page.add_init_script("sessionStorage.setItem('gatescope.token', 'classroom-secret')")
+    page.goto(f"{server.url}/playground{QUERY}")
+    page.wait_for_function("() => Number(document.body.dataset.renders) >= 1", timeout=30_000)
+    tab.testid("pg-play").click()
+    page.wait_for_function(
+        "() => Number(document.body.dataset.renders) >= 3 && Number(document.body.dataset.step) > 1",
+        timeout=30_000,
+    )
+    assert body(page, "live") == "poll"
+    assert body(page, "playing") == "true"
+    tab.testid("pg-play").click()
+    page.wait_for_function("() => document.body.dataset.playing === 'false'")
+    page.wait_for_timeout(1500)  # the call in flight finishes
+    run = body(page, "run")
+    headers = {"Authorization": "Bearer classroom-secret"}
+    with httpx.Client(base_url=server.url, headers=headers) as http:
+        stopped = http.get(f"/api/v1/playground/runs/{run}").json()["step"]
+        page.wait_for_timeout(1000)
+        assert http.get(f"/api/v1/playground/runs/{run}").json()["step"] == stopped
+    assert not [url for url in tab.requests if url.endswith("/live")]
+    tab.assert_clean()
