@@ -86,6 +86,9 @@ const TEXT = {
     "gradient.keep.forget": "forget gate f",
     "gradient.keep.update": "update gate z",
     "gradient.nornn": "A plain RNN has no gate that keeps its state, so it is not on this chart.",
+    "gradient.playground":
+      "The shipped models read 40 steps, too few for the plain RNN to lose much. Train a network yourself on a task with a long dependency (adding, copy, latch) and watch the RNN stay at the baseline while the LSTM and GRU learn:",
+    "gradient.playground.link": "the playground",
     "saturation.heading": "Left- vs right-saturated, per unit and gate",
     "saturation.click": "Click a point to follow that unit in the explorer.",
     "saturation.x": "fraction of steps < {low} (shut)",
@@ -210,6 +213,9 @@ const TEXT = {
     "gradient.keep.forget": "forget 게이트 f",
     "gradient.keep.update": "update 게이트 z",
     "gradient.nornn": "SimpleRNN에는 상태를 유지하는 게이트가 없어 이 그래프에 없습니다.",
+    "gradient.playground":
+      "제공된 모델은 40스텝만 읽어서 SimpleRNN도 크게 잊지 않습니다. 의존 거리가 긴 과제(adding, copy, latch)로 직접 학습시켜 보면 RNN은 기준선에 머무는 동안 LSTM과 GRU는 배웁니다:",
+    "gradient.playground.link": "놀이터",
     "saturation.heading": "유닛·게이트별 왼쪽 포화 대 오른쪽 포화",
     "saturation.click": "점을 누르면 탐색기에서 그 유닛을 따라갑니다.",
     "saturation.x": "{low}보다 작은 스텝 비율 (닫힘)",
