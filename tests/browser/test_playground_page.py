@@ -29,7 +29,7 @@ def points(page: Any, testid: str) -> int:
     """How many points the first curve of a Plotly chart holds."""
     return int(
         page.evaluate(
-            "(id) => document.querySelector(`[data-testid=\"${id}\"]`).data[0].x.length", testid
+            '(id) => document.querySelector(`[data-testid="${id}"]`).data[0].x.length', testid
         )
     )
 
@@ -53,7 +53,8 @@ def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) 
     page.wait_for_function("() => document.body.dataset.playing === 'true'")
     renders = int(body(page, "renders") or 0)
     page.wait_for_function(
-        "(n) => Number(document.body.dataset.renders) >= n + 2 && Number(document.body.dataset.step) > 1",
+        "(n) => Number(document.body.dataset.renders) >= n + 2"
+        " && Number(document.body.dataset.step) > 1",
         arg=renders,
         timeout=30_000,
     )
@@ -100,7 +101,9 @@ def test_play_pause_step_slider_and_url_round_trip(server: Any, open_page: Any) 
     again.assert_clean()
 
 
-def test_with_a_token_play_trains_by_posts(start_server: Callable[..., Any], open_page: Any) -> None:
+def test_with_a_token_play_trains_by_posts(
+    start_server: Callable[..., Any], open_page: Any
+) -> None:
     """An EventSource cannot send the token: the page falls back to POST .../train calls."""
     server = start_server({"GATESCOPE_TOKEN": "classroom-secret"})
     tab = open_page(server.url)
@@ -110,7 +113,8 @@ def test_with_a_token_play_trains_by_posts(start_server: Callable[..., Any], ope
     page.wait_for_function("() => Number(document.body.dataset.renders) >= 1", timeout=30_000)
     tab.testid("pg-play").click()
     page.wait_for_function(
-        "() => Number(document.body.dataset.renders) >= 3 && Number(document.body.dataset.step) > 1",
+        "() => Number(document.body.dataset.renders) >= 3"
+        " && Number(document.body.dataset.step) > 1",
         timeout=30_000,
     )
     assert body(page, "live") == "poll"
