@@ -168,6 +168,17 @@ def _positive(text: str) -> int:
     raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
 
 
+def _positive_float(text: str) -> float:
+    """A number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value > 0 and value < float("inf"):
+        return value
+    raise argparse.ArgumentTypeError(f"must be a number above 0, got {text!r}")
+
+
 def _precision_argument(text: str) -> str:
     if text == "full" or (text.isdigit() and int(text) <= 17):
         return text
@@ -239,7 +250,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """The tracer bench; --api the HTTP bench, --page a cold page in Chromium, --atlas the atlas."""
+    """The tracer bench; --api the HTTP bench, --page a cold page in Chromium, --atlas the
+    atlas, --whatif the patching sweeps, --playground the playground's training goals."""
+    if args.playground:
+        from app.playgroundbench import bench_playground, render_playground_table
+
+        console = _console()
+        goals = bench_playground(
+            seeds=args.seeds,
+            dyck_seconds=args.seconds,
+            budget=args.budget,
+            speed_seconds=args.speed_seconds,
+            report=console.print,
+        )
+        console.print(render_playground_table(goals))
+        return 0 if args.no_fail or all(goal.meets_goal for goal in goals) else 1
     if args.atlas:
         return _bench_atlas(args)
     if args.page:
@@ -496,7 +521,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--no-fail",
         action="store_true",
-        help="exit 0 even when a goal is missed (--api, --page, --whatif)",
+        help="exit 0 even when a goal is missed (--api, --page, --whatif, --playground)",
+    )
+    bench.add_argument(
+        "--playground", action="store_true", help="benchmark the playground's training goals"
+    )
+    bench.add_argument(
+        "--seeds", type=_positive, default=10, help="dyck1 seeds (--playground; goal: 10)"
+    )
+    bench.add_argument(
+        "--seconds",
+        type=_positive_float,
+        default=60.0,
+        help="dyck1 seconds per seed (--playground)",
+    )
+    bench.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=120.0,
+        help="seconds per latch / adding run (--playground; goal: 120)",
+    )
+    bench.add_argument(
+        "--speed-seconds", type=_positive_float, default=5.0, help="seconds timed for steps/s"
     )
     bench.add_argument("--repeats", type=_positive, default=11, help="timed runs per size (tracer)")
     bench.add_argument(

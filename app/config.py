@@ -102,6 +102,33 @@ class Settings(BaseSettings):
     )
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest response to gzip.")
     gzip_level: int = Field(default=1, ge=1, le=9, description="zlib level of gzipped responses.")
+    # The playground (issue 14): runs live under <data_dir>/playground.
+    playground_concurrent: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Playground runs training at once per process; the others queue in order.",
+    )
+    playground_max_steps: int = Field(
+        default=20_000, ge=1, description="Most training steps of one playground run."
+    )
+    playground_max_call_steps: int = Field(
+        default=2_000, ge=1, description="Most steps one train request may ask for."
+    )
+    playground_max_call_seconds: float = Field(
+        default=20.0, gt=0, description="Wall time one train request may take (it stops early)."
+    )
+    playground_max_run_seconds: float = Field(
+        default=900.0, gt=0, description="Training wall time one playground run may use in all."
+    )
+    playground_max_memory_mb: float = Field(
+        default=256.0,
+        gt=0,
+        description="Largest estimated training memory of one run (activations and weights).",
+    )
+    playground_idle_seconds: float = Field(
+        default=3600.0, gt=0, description="Runs untouched this long are removed."
+    )
 
     @field_validator("token")
     @classmethod

@@ -52,6 +52,11 @@ OPENAPI_TAGS = [
         "description": "What the teaching views plot: cells compared, sensitivity and retention, "
         "saturation, padding variants, stacking and carried state (issue 6).",
     },
+    {
+        "name": "playground",
+        "description": "Train an RNN, LSTM or GRU live on toy tasks and watch its gates learn "
+        "(issue 14): tasks, runs, checkpoint traces, saving as a model, a live event stream.",
+    },
     {"name": "health", "description": "Liveness."},
 ]
 

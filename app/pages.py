@@ -116,6 +116,23 @@ def explorer(request: Request) -> HTMLResponse:
     return response
 
 
+@router.get("/playground", response_class=HTMLResponse)
+def playground(request: Request) -> HTMLResponse:
+    """The playground (issue 14): train an RNN, LSTM or GRU live and watch its gates learn."""
+    assets = asset_urls()
+    modules = {url: versioned for url, versioned in assets.items() if url.endswith(".js")}
+    import_map = json.dumps({"imports": modules}, separators=(",", ":"))
+    context = {
+        "plotly_url": plotly_url(),
+        "assets": assets,
+        "import_map": import_map,
+        "app_version": __version__,
+    }
+    response = templates.TemplateResponse(request, "playground.html", context)
+    response.headers["Content-Security-Policy"] = content_security_policy(import_map)
+    return response
+
+
 @router.get("/vendor/plotly.min.js")
 def plotly_js(request: Request) -> Response:
     """Plotly from the installed packages (never a CDN), gzipped when the browser accepts it."""

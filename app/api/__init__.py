@@ -7,7 +7,7 @@ import os
 
 from fastapi import APIRouter, Depends, Response
 
-from app.api import adhoc, atlas, docs, models, teaching, uploads, whatif
+from app.api import adhoc, atlas, docs, models, playground, teaching, uploads, whatif
 from app.api.deps import RegistryDep, require_token
 from app.api.errors import ERROR_RESPONSES
 from app.api.schemas import Health
@@ -21,6 +21,7 @@ api_router.include_router(uploads.router)
 api_router.include_router(teaching.router)  # teaching pages (issue 6): app/api/teaching.py
 api_router.include_router(atlas.router)  # the unit atlas (issue 12): app/api/atlas.py
 api_router.include_router(whatif.router)  # what if (issue 13): app/api/whatif.py
+api_router.include_router(playground.router)  # the playground (issue 14): app/api/playground.py
 
 router = APIRouter()
 

@@ -52,6 +52,8 @@ class StepResult:
 
     loss: float  # the batch's mean loss, before the step
     rows: int
+    gradient_norm: float = math.nan  # the gradients' total norm, before clipping
+    applied: bool = True  # False when skip_nonfinite kept a NaN/inf step from the weights
 
 
 class Trainable(Protocol):
@@ -107,15 +109,26 @@ def train_step(
     targets: Tensor,
     optimiser: torch.optim.Optimizer,
     gradient_clip: float | None = None,
+    skip_nonfinite: bool = False,
 ) -> StepResult:
-    """One optimiser step on one batch: loss, gradients (clipped to a norm), update."""
+    """One optimiser step on one batch: loss, gradients (clipped to a norm), update.
+
+    With `skip_nonfinite`, a step whose loss or gradient norm is NaN or infinite is not applied
+    (the playground pauses there instead of training on garbage).
+    """
     loss = loss_fn(inputs, targets)
     optimiser.zero_grad()
     loss.backward()  # type: ignore[no-untyped-call]
-    if gradient_clip is not None:
-        nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
-    optimiser.step()
-    return StepResult(loss=loss.item(), rows=len(inputs))
+    # clip_grad_norm_ returns the norm before clipping; with no limit it only measures it.
+    limit = gradient_clip if gradient_clip is not None else math.inf
+    norm = float(nn.utils.clip_grad_norm_(network.parameters(), limit))
+    value = loss.item()
+    finite = math.isfinite(value) and math.isfinite(norm)
+    if finite or not skip_nonfinite:
+        optimiser.step()
+    return StepResult(
+        loss=value, rows=len(inputs), gradient_norm=norm, applied=finite or not skip_nonfinite
+    )
 
 
 def progress_bar(enabled: bool) -> Progress:

@@ -102,12 +102,15 @@ const TEXT = {
     "gradient.summary.step": "step",
     "gradient.summary.holds": "Here the textbook picture shows: the plain RNN kept the least.",
     "gradient.summary.not":
-      "So the textbook picture (a plain RNN's gradient falls fastest) does not show here: the input is short ({steps} steps) and the models are small. It shows on tasks with long dependencies, such as the playground's long-dependency tasks (coming).",
+      "So the textbook picture (a plain RNN's gradient falls fastest) does not show here: the input is short ({steps} steps) and the models are small. It shows on tasks with long dependencies, such as the playground's long-dependency tasks (adding, latch, copy).",
     "gradient.summary.nornn":
-      "There is no plain RNN beside this model, so the textbook picture (a plain RNN's gradient falls fastest) cannot be checked here; it shows on tasks with long dependencies, such as the playground's long-dependency tasks (coming).",
+      "There is no plain RNN beside this model, so the textbook picture (a plain RNN's gradient falls fastest) cannot be checked here; it shows on tasks with long dependencies, such as the playground's long-dependency tasks (adding, latch, copy).",
     "gradient.chain":
       "{model} chains {blocks} recurrent blocks. Its sensitivity ‖∂h_T/∂x_t‖ is the whole chain's: from the top layer's last h back through every block to the input at step t. The retention follows the top layer's keep gate ({top}).",
     "saturation.hover.block": "{gate} · {where} · unit %{customdata[3]}<br>shut %{x:.2f} · open %{y:.2f}",
+    "gradient.playground":
+      "The shipped models read 40 steps, too few for the plain RNN to lose much. Train a network yourself on a task with a long dependency (adding, copy, latch) and watch the RNN stay at the baseline while the LSTM and GRU learn:",
+    "gradient.playground.link": "the playground",
     "saturation.heading": "Left- vs right-saturated, per unit and gate",
     "saturation.click": "Click a point to follow that unit in the explorer.",
     "saturation.x": "fraction of steps < {low} (shut)",
@@ -250,12 +253,15 @@ const TEXT = {
     "gradient.summary.step": "스텝",
     "gradient.summary.holds": "여기서는 교과서의 그림대로 SimpleRNN이 가장 적게 지켰습니다.",
     "gradient.summary.not":
-      "그래서 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)은 여기서 보이지 않습니다: 입력이 짧고({steps} 스텝) 모델이 작기 때문입니다. 이 그림은 장기 의존성이 있는 과제(곧 나올 플레이그라운드의 장기 의존성 과제)에서 드러납니다.",
+      "그래서 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)은 여기서 보이지 않습니다: 입력이 짧고({steps} 스텝) 모델이 작기 때문입니다. 이 그림은 장기 의존성이 있는 과제(플레이그라운드의 adding, latch, copy 같은 장기 의존성 과제)에서 드러납니다.",
     "gradient.summary.nornn":
-      "이 모델 옆에는 SimpleRNN이 없어 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)을 여기서 확인할 수 없습니다. 이 그림은 장기 의존성이 있는 과제(곧 나올 플레이그라운드의 장기 의존성 과제)에서 드러납니다.",
+      "이 모델 옆에는 SimpleRNN이 없어 교과서의 그림(SimpleRNN의 기울기가 가장 빨리 줄어든다)을 여기서 확인할 수 없습니다. 이 그림은 장기 의존성이 있는 과제(플레이그라운드의 adding, latch, copy 같은 장기 의존성 과제)에서 드러납니다.",
     "gradient.chain":
       "{model}은(는) 순환 블록 {blocks}개를 이어 붙인 모델입니다. 민감도 ‖∂h_T/∂x_t‖는 체인 전체의 것입니다: 맨 위 층의 마지막 h에서 모든 블록을 거쳐 스텝 t의 입력까지 거슬러 갑니다. 유지 비율은 맨 위 층의 유지 게이트({top})를 따릅니다.",
     "saturation.hover.block": "{gate} · {where} · 유닛 %{customdata[3]}<br>닫힘 %{x:.2f} · 열림 %{y:.2f}",
+    "gradient.playground":
+      "제공된 모델은 40스텝만 읽어서 SimpleRNN도 크게 잊지 않습니다. 의존 거리가 긴 과제(adding, copy, latch)로 직접 학습시켜 보면 RNN은 기준선에 머무는 동안 LSTM과 GRU는 배웁니다:",
+    "gradient.playground.link": "놀이터",
     "saturation.heading": "유닛·게이트별 왼쪽 포화 대 오른쪽 포화",
     "saturation.click": "점을 누르면 탐색기에서 그 유닛을 따라갑니다.",
     "saturation.x": "{low}보다 작은 스텝 비율 (닫힘)",
