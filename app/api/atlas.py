@@ -273,7 +273,9 @@ async def get_unit(
     workers: WorkersDep,
     layer: Annotated[int, Path(ge=0)],
     direction: Literal["forward", "backward"],
-    track: Annotated[str, Path(max_length=20, description="a gate's name, cell or hidden")],
+    track: Annotated[
+        str, Path(max_length=20, pattern=r"^[a-z_]+$", description="a gate's name, cell or hidden")
+    ],
     unit: Annotated[int, Path(ge=0)],
     k: Annotated[int, Query(ge=1, le=100)] = 20,
     window: Annotated[int, Query(ge=0, le=20)] = 5,

@@ -28,6 +28,7 @@ from app.importers import ModelImportError
 from app.playground.hypotheses import HYPOTHESES
 from app.playground.runs import (
     CELLS,
+    RUN_ID_PATTERN,
     Limits,
     RunConfig,
     RunError,
@@ -47,7 +48,14 @@ router = APIRouter(prefix="/playground", tags=["playground"])
 
 T = TypeVar("T")
 
-RunId = Annotated[str, Path(description="A run id from POST /api/v1/playground/runs.")]
+# Documented, not enforced (as model ids): an id outside the pattern is a 404 naming it.
+RunId = Annotated[
+    str,
+    Path(
+        description="A run id from POST /api/v1/playground/runs.",
+        json_schema_extra={"pattern": RUN_ID_PATTERN, "maxLength": 16},
+    ),
+]
 RUN_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such run (or checkpoint)."},
     409: {"model": ErrorResponse, "description": "The run is busy, or paused on a NaN."},

@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -134,7 +135,7 @@ def runs_dir(data_dir: Path) -> Path:
 
 
 def run_dir(data_dir: Path, run_id: str) -> Path:
-    if not (run_id.startswith("run-") and run_id[4:].isalnum() and len(run_id) <= 40):
+    if not re.fullmatch(RUN_ID_PATTERN, run_id):
         raise not_found(run_id)
     return runs_dir(data_dir) / run_id
 
@@ -282,6 +283,9 @@ def _longest(task: Task, size: int) -> int:
     """The longest sequence the task makes at this size (test lengths included)."""
     batch = make_batch(task, size, 8, 0, "test")
     return int(batch.inputs.shape[1]) * (2 if task.longer_test else 1)
+
+
+RUN_ID_PATTERN = r"^run-[0-9a-f]{12}$"
 
 
 def new_run_id() -> str:

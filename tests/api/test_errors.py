@@ -218,7 +218,7 @@ def test_unexpected_errors_become_a_json_500(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(LoadedModel, "predict", broken)
+    monkeypatch.setattr(LoadedModel, "predict_prepared", broken)
     app = create_app(Settings(models_dir=tiny_models_dir, data_dir=tmp_path))
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post("/api/v1/models/tiny-text-gru/predict", json={"inputs": ["a"]})

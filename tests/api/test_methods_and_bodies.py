@@ -68,9 +68,18 @@ def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> 
 
 
 def test_path_parameters_carry_their_pattern(client: TestClient) -> None:
+    """Model ids carry the model-id pattern; every other string has a pattern or an enum, and
+    every number its type."""
     paths = client.get("/openapi.json").json()["paths"]
     for path, operations in paths.items():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if parameter["in"] == "path":
-                    assert parameter["schema"]["pattern"] == MODEL_ID_PATTERN, path
+                if parameter["in"] != "path":
+                    continue
+                schema = parameter["schema"]
+                if parameter["name"] == "model_id":
+                    assert schema["pattern"] == MODEL_ID_PATTERN, path
+                elif schema.get("type") == "string":
+                    assert "pattern" in schema or "enum" in schema, (path, parameter["name"])
+                else:
+                    assert schema.get("type") == "integer", (path, parameter["name"])

@@ -110,7 +110,7 @@ def test_every_response_carries_the_security_headers(client: TestClient, path: s
 def test_docs_has_a_strict_csp_that_allows_its_own_inline_script(client: TestClient) -> None:
     response = client.get("/docs")
     policy = response.headers["content-security-policy"]
-    assert "default-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "default-src 'none'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
     for script in re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL):
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
