@@ -220,3 +220,23 @@ def test_explorer_attribution_toggle_and_shift_click_opens_whatif_with_that_cell
     clean = figure(explorer, "whatif-clean")["data"][0]["z"]
     assert clean[2][37] != 0.0
     explorer.assert_clean()
+
+
+def test_prediction_as_it_forms_is_explained_step_by_step(
+    explorer: ExplorerPage, api: httpx.Client
+) -> None:
+    open_teaching_page(explorer, teaching_url("/whatif", MODEL, EN_SENTENCE, prefix="1"))
+    assert explorer.testid("prefix-toggle").is_checked()
+    wait_state(explorer, "prefix-section")
+    answer = post(api, MODEL, "attribution", {"input": EN_SENTENCE, "per_prefix": True})
+    rows = answer["per_prefix"]["rows"]
+    real = [step for step, row in enumerate(rows) if row is not None]
+    assert len(real) == len(EN_SENTENCE.split())
+    heat = figure(explorer, "prefix-plot")["data"][0]
+    assert heat["z"] == [rows[step] for step in real]
+    assert heat["y"] == [step + 1 for step in real]
+    trace = post(api, MODEL, "trace", {"input": EN_SENTENCE})
+    forming = figure(explorer, "prefix-forming")["data"][0]
+    expected = [trace["step_predictions"][step]["positive_probability"] for step in real]
+    assert forming["y"] == expected
+    explorer.assert_clean()

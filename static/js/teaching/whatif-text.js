@@ -54,6 +54,13 @@ const TEXT = {
     "patching.done": "{runs} patched runs · score ({scored}): clean {clean}, corrupted {corrupted}",
     "patching.empty": "Type the corrupted input first.",
     "patching.axis": "unit",
+    "prefix.toggle": "Explain the prediction as it forms: at each step, which earlier tokens it rests on",
+    "prefix.forming": "The prediction after every step",
+    "prefix.rows": "Row: the prediction after that step · column: how much each token read so far drove it",
+    "prefix.after": "after {token}",
+    "prefix.loading": "Computing one attribution per step…",
+    "prefix.done": "Integrated gradients of “{scored}” after each step; largest completeness gap {gap}%.",
+    "prefix.none": "A layer of this model also reads backward, so there is no prediction “so far” after each step to explain.",
   },
   ko: {
     "knobs.title": "수업용 손잡이",
@@ -104,6 +111,13 @@ const TEXT = {
     "patching.done": "패치한 실행 {runs}개 · 점수({scored}): 원래 {clean}, 오염 {corrupted}",
     "patching.empty": "먼저 오염된 입력을 입력하세요.",
     "patching.axis": "유닛",
+    "prefix.toggle": "예측이 만들어지는 과정 설명: 각 스텝에서 예측이 앞의 어떤 토큰에 기대는지",
+    "prefix.forming": "스텝마다의 예측",
+    "prefix.rows": "행: 그 스텝 뒤의 예측 · 열: 지금까지 읽은 각 토큰의 기여",
+    "prefix.after": "{token} 뒤",
+    "prefix.loading": "스텝마다 기여도를 계산하는 중…",
+    "prefix.done": "각 스텝 뒤 “{scored}”의 적분 그래디언트; 가장 큰 완전성 오차 {gap}%.",
+    "prefix.none": "이 모델의 층 하나가 거꾸로도 읽기 때문에, 스텝마다의 “지금까지의 예측”이 없습니다.",
   },
 };
 

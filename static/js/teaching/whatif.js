@@ -11,10 +11,10 @@ import { lang, onLangChange } from "../i18n.js";
 import { ParseError, parseNumbers } from "../input.js";
 import { errorHeadline, problemText } from "../shell.js";
 import { AttributionRow, fetchAttribution } from "../attribution-row.js";
-import { CONFIG, SEQUENTIAL } from "../plots.js";
+import { CONFIG, DIVERGING, SEQUENTIAL } from "../plots.js";
 import { GATES, hasBlocks, layerKind, layerLabel, layerNonlinearity, oneTo, seriesRange } from "../trace-data.js";
 import { OPS, decodeInterventions, encodeInterventions, needsValue, toApi, valid } from "../whatif-url.js";
-import { baseLayout, element, heatmap, predictionText, stepAxis } from "./charts.js";
+import { baseLayout, element, heatmap, predictionNumber, predictionText, stepAxis } from "./charts.js";
 import { postSeries, readQuery, startTeachingPage } from "./common.js";
 import { applyWhatifText, t } from "./whatif-text.js";
 
@@ -49,6 +49,11 @@ const els = {
   patchRun: byTestId("patching-run"),
   patchMessage: byTestId("patching-message"),
   patchPlot: byTestId("patching-plot"),
+  prefixToggle: byTestId("prefix-toggle"),
+  prefix: byTestId("prefix-section"),
+  prefixMessage: byTestId("prefix-message"),
+  prefixForming: byTestId("prefix-forming"),
+  prefixPlot: byTestId("prefix-plot"),
 };
 
 const state = {
@@ -62,8 +67,9 @@ const state = {
   sites: [],
   payload: null,
   page: null,
-  drawn: { attribution: null, patching: null },
-  requests: { attribution: 0, patching: 0 },
+  prefix: false,
+  drawn: { attribution: null, patching: null, prefix: null },
+  requests: { attribution: 0, patching: 0, prefix: 0 },
 };
 const attribution = new AttributionRow(els.attrRow);
 
@@ -76,6 +82,8 @@ function readWhatifQuery() {
   state.corrupted = query.has("corrupted") ? query.get("corrupted") : null;
   state.psite = query.get("psite");
   state.attr = query.get("attr") === "all" ? "all" : "integrated_gradients";
+  state.prefix = query.get("prefix") === "1";
+  els.prefixToggle.checked = state.prefix;
   els.corrupted.value = state.corrupted ?? "";
   els.attrMethod.value = state.attr;
 }
@@ -266,6 +274,7 @@ function urlExtras() {
     corrupted: state.corrupted || null,
     psite: state.psite,
     attr: state.attr === "all" ? "all" : null,
+    prefix: state.prefix ? 1 : null,
   };
 }
 
@@ -453,6 +462,90 @@ function drawPatching(sweep) {
   return window.Plotly.react(els.patchPlot, [trace], layout, CONFIG);
 }
 
+// -- the prediction as it forms, explained (per-prefix attribution) ---------------------------
+
+async function refreshPrefix(page) {
+  els.prefix.hidden = !state.prefix;
+  if (!state.prefix) return;
+  const input = apiInput(page.text, page);
+  const key = JSON.stringify([page.model.id, input]);
+  if (state.drawn.prefix === key) {
+    if (state.prefixPayload) await drawPrefix(state.prefixPayload, page);
+    return;
+  }
+  const request = ++state.requests.prefix;
+  els.prefix.dataset.state = "loading";
+  els.prefixMessage.textContent = t("prefix.loading");
+  try {
+    const payload = await postSeries(page.model.id, "attribution", { input, per_prefix: true });
+    if (request !== state.requests.prefix) return;
+    state.prefixPayload = payload;
+    await drawPrefix(payload, page);
+    state.drawn.prefix = key;
+    els.prefix.dataset.state = "ready";
+  } catch (error) {
+    if (request !== state.requests.prefix) return;
+    els.prefixMessage.textContent = failure(error);
+    els.prefix.dataset.state = "error";
+  }
+}
+
+function drawPrefix(payload) {
+  const found = payload.per_prefix;
+  if (!found) {
+    els.prefixMessage.textContent = t("prefix.none");
+    window.Plotly.purge(els.prefixForming);
+    window.Plotly.purge(els.prefixPlot);
+    return Promise.resolve();
+  }
+  const gaps = found.completeness_gap.filter((gap) => gap !== null);
+  els.prefixMessage.textContent = t("prefix.done", { scored: found.scored, gap: (Math.max(0, ...gaps) * 100).toFixed(2) });
+  const labels = payload.tokens ? payload.tokens.map((token, step) => (payload.token_kinds?.[step] === "pad" ? "·" : token)) : oneTo(payload.steps).map(String);
+  const shown = found.rows.map((row, step) => (row ? step : null)).filter((step) => step !== null);
+  const forming = state.payload?.clean.step_predictions;
+  const final = state.payload?.clean.prediction;
+  const finalLabel = final?.label ?? final?.top?.[0]?.label ?? null;
+  const formingTrace = {
+    type: "scatter",
+    mode: "lines+markers",
+    x: shown.map((step) => step + 1),
+    y: shown.map((step) => (forming ? predictionNumber(forming[step], finalLabel) : null)),
+    line: { color: "#0072B2", width: 2.5 },
+    hovertemplate: "%{x}: %{y:.4f}<extra></extra>",
+  };
+  let largest = 0;
+  for (const step of shown) for (const value of found.rows[step]) largest = Math.max(largest, Math.abs(value));
+  const bound = largest > 0 ? largest : 1;
+  const heat = {
+    type: "heatmap",
+    z: shown.map((step) => found.rows[step]),
+    x: oneTo(payload.steps),
+    y: shown.map((step) => step + 1),
+    zmin: -bound,
+    zmax: bound,
+    colorscale: DIVERGING,
+    colorbar: { thickness: 12, outlinewidth: 0, tickfont: { size: 12 } },
+    hovertemplate: "%{y} → %{x}: %{z:.4f}<extra></extra>",
+  };
+  const first = shown[0] ?? 0;
+  const xaxis = stepAxis(labels, { tickfont: { size: 12 }, range: [first + 0.5, payload.steps + 0.5] });
+  const rowLabels = shown.map((step) => t("prefix.after", { token: labels[step] }));
+  return Promise.all([
+    window.Plotly.react(els.prefixForming, [formingTrace], baseLayout({ height: 170, margin: { l: 110, r: 70, t: 6, b: 40 }, xaxis, yaxis: { fixedrange: true } }), CONFIG),
+    window.Plotly.react(
+      els.prefixPlot,
+      [heat],
+      baseLayout({
+        height: Math.max(150, shown.length * 22 + 60),
+        margin: { l: 110, r: 8, t: 6, b: 40 },
+        xaxis,
+        yaxis: { autorange: "reversed", fixedrange: true, tickmode: "array", tickvals: shown.map((step) => step + 1), ticktext: rowLabels },
+      }),
+      CONFIG,
+    ),
+  ]);
+}
+
 // -- the page -----------------------------------------------------------------------------------
 
 async function render(payload, page) {
@@ -470,6 +563,7 @@ async function render(payload, page) {
   await drawHeatmaps(payload);
   refreshAttribution(page);
   refreshPatching(page);
+  refreshPrefix(page);
 }
 
 function bind() {
@@ -490,6 +584,12 @@ function bind() {
     if (!state.page?.payload) return;
     state.page.writeUrl(false);
     refreshAttribution(state.page);
+  });
+  els.prefixToggle.addEventListener("change", () => {
+    state.prefix = els.prefixToggle.checked;
+    if (!state.page?.payload) return;
+    state.page.writeUrl(false);
+    refreshPrefix(state.page);
   });
   els.patchRun.addEventListener("click", () => {
     if (!state.page?.payload) return;
