@@ -3,6 +3,7 @@ number on screen is the API's own (POST .../intervene, .../patching, .../attribu
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -239,4 +240,90 @@ def test_prediction_as_it_forms_is_explained_step_by_step(
     forming = figure(explorer, "prefix-forming")["data"][0]
     expected = [trace["step_predictions"][step]["positive_probability"] for step in real]
     assert forming["y"] == expected
+    explorer.assert_clean()
+
+
+def test_every_head_shows_before_and_after_on_the_tiny_chains(
+    open_page: Any, tiny_server: Any
+) -> None:
+    """A four-class BiLSTM -> GRU chain (a knob on its LSTM block; no prediction so far to
+    explain) and a numbers regression chain: the numbers are the API's."""
+    page = open_page(tiny_server.url)
+    sentence = "a great film and a good plot"
+    url = teaching_url(
+        "/whatif", "tiny-chain-classes", sentence, knob="forget-always-0", prefix="1"
+    )
+    open_teaching_page(page, url)
+    with httpx.Client(base_url=tiny_server.url, timeout=30) as client:
+        answer = post(
+            client,
+            "tiny-chain-classes",
+            "intervene",
+            {"input": sentence, "knobs": ["forget-always-0"]},
+        )
+        rows = [[10.0, 1000.0], [11.0, 1001.0], [12.0, 1003.0], [13.0, 1002.0], [9.0, 999.0]]
+        numbers = "\n".join(", ".join(f"{v:g}" for v in row) for row in rows)
+        item = {"site": "layer1.forward.hidden", "op": "zero", "units": "all", "steps": "all"}
+        series = post(
+            client, "tiny-chain-series", "intervene", {"input": rows, "interventions": [item]}
+        )
+    classes = page.page.locator("tr.whatif-class td").evaluate_all(
+        "els => els.map(e => [e.dataset.label, Number(e.dataset.before), Number(e.dataset.after)])"
+    )
+    before = answer["clean"]["prediction"]["classes"]
+    after = answer["patched"]["prediction"]["classes"]
+    assert classes == [
+        [b["label"], b["probability"], a["probability"]] for b, a in zip(before, after, strict=True)
+    ]
+    assert page.testid("prediction-change").get_attribute("data-after") == str(
+        answer["prediction_change"]["after"]
+    )
+    wait_state(page, "prefix-section")
+    assert "backward" in page.testid("prefix-message").inner_text()
+
+    open_teaching_page(
+        page,
+        teaching_url(
+            "/whatif", "tiny-chain-series", numbers, iv="layer1.forward.hidden:zero::all:all"
+        ),
+    )
+    value = series["patched"]["prediction"]["value"]
+    shown = f"{value:.2f}" if abs(value) < 100 else f"{value:.1f}"  # as predictionText rounds
+    assert page.testid("prediction-after").inner_text().startswith(shown)
+    z = figure(page, "whatif-patched")["data"][0]["z"]
+    assert {v for row in z for v in row} == {0.0}
+    page.assert_clean()
+
+
+def test_a_next_token_head_shows_its_top_candidates_before_and_after(
+    explorer: ExplorerPage, api: httpx.Client
+) -> None:
+    """No shipped model predicts the next token: the page is given a next-token answer (the real
+    traces with next-token predictions) and shows its likeliest tokens before and after."""
+    answer = post(api, MODEL, "intervene", {"input": EN_SENTENCE, "knobs": ["input-always-0"]})
+    top_before = [{"label": "film", "probability": 0.5}, {"label": "plot", "probability": 0.3}]
+    top_after = [{"label": "plot", "probability": 0.6}, {"label": "film", "probability": 0.2}]
+    answer["clean"]["prediction"] = {"label": "film", "probability": 0.5, "top": top_before}
+    answer["patched"]["prediction"] = {"label": "plot", "probability": 0.6, "top": top_after}
+    answer["clean"]["step_predictions"] = answer["patched"]["step_predictions"] = None
+    answer["prediction_change"] = {
+        "scored": "film",
+        "before": 0.5,
+        "after": 0.2,
+        "delta": -0.3,
+        "label_changed": True,
+    }
+    body = json.dumps(answer)
+    explorer.page.route(
+        "**/api/v1/models/*/intervene",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+    )
+    open_teaching_page(explorer, teaching_url("/whatif", MODEL, EN_SENTENCE, knob="input-always-0"))
+    assert explorer.testid("prediction-before").inner_text() == "film · 50.0%"
+    assert explorer.testid("prediction-after").inner_text() == "plot · 60.0%"
+    classes = explorer.page.locator("tr.whatif-class td").evaluate_all(
+        "els => els.map(e => [e.dataset.label, Number(e.dataset.before), Number(e.dataset.after)])"
+    )
+    assert classes == [["film", 0.5, 0.2], ["plot", 0.3, 0.6]]
+    assert "label changed" in explorer.testid("prediction-change").inner_text()
     explorer.assert_clean()
