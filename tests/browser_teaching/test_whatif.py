@@ -327,3 +327,18 @@ def test_a_next_token_head_shows_its_top_candidates_before_and_after(
     assert classes == [["film", 0.5, 0.2], ["plot", 0.3, 0.6]]
     assert "label changed" in explorer.testid("prediction-change").inner_text()
     explorer.assert_clean()
+
+
+def test_layer_by_step_patching_of_h_is_the_apis(explorer: ExplorerPage, api: httpx.Client) -> None:
+    open_teaching_page(explorer, teaching_url("/whatif", "sentiment-en-gru", EN_SENTENCE))
+    explorer.testid("patching-corrupted").fill(CORRUPTED)
+    explorer.testid("patching-site").select_option("hidden")
+    explorer.testid("patching-run").click()
+    wait_state(explorer, "patching-section")
+    query = parse_qs(urlparse(explorer.page.url).query)
+    assert (query["corrupted"], query["psite"]) == ([CORRUPTED], ["hidden"])
+    body = {"input": EN_SENTENCE, "corrupted_input": CORRUPTED, "kind": "layer_step"}
+    sweep = post(api, "sentiment-en-gru", "patching", {**body, "site": "hidden"})
+    assert figure(explorer, "patching-plot")["data"][0]["z"] == sweep["effect"]
+    assert explorer.testid("patching-plot").get_attribute("data-kind") == "layer_step"
+    explorer.assert_clean()

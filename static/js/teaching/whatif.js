@@ -401,7 +401,9 @@ async function refreshAttribution(page) {
 }
 
 async function refreshPatching(page, { force = false } = {}) {
-  const site = state.sites.some((item) => item.site === state.psite) ? state.psite : state.sites.find((item) => item.name === "hidden")?.site;
+  // A site: every (step, unit) of it; "hidden": h of every (layer-direction, step).
+  const known = state.psite === "hidden" || state.sites.some((item) => item.site === state.psite);
+  const site = known ? state.psite : state.sites.find((item) => item.name === "hidden")?.site;
   if (!site) return;
   els.psite.value = site;
   if (!state.corrupted) {
@@ -409,7 +411,7 @@ async function refreshPatching(page, { force = false } = {}) {
     if (force) els.patchMessage.textContent = t("patching.empty");
     return;
   }
-  const body = { input: apiInput(page.text, page), corrupted_input: apiInput(state.corrupted, page), kind: "step_unit", site };
+  const body = { input: apiInput(page.text, page), corrupted_input: apiInput(state.corrupted, page), kind: site === "hidden" ? "layer_step" : "step_unit", site };
   const key = JSON.stringify([page.model.id, body]);
   if (state.drawn.patching === key && !force) return;
   const request = ++state.requests.patching;
@@ -439,26 +441,35 @@ function drawPatching(sweep) {
     clean: sweep.clean_score.toFixed(4),
     corrupted: sweep.corrupted_score.toFixed(4),
   });
+  const layers = sweep.kind === "layer_step"; // rows are layer-directions, else units
   const labels = sweep.tokens ? sweep.tokens.map((token) => (token === "<pad>" ? "·" : token)) : oneTo(sweep.steps).map(String);
   const trace = {
     type: "heatmap",
     z: sweep.effect, // rows (units) x steps, as the API gives it
     x: oneTo(sweep.steps),
     y: oneTo(sweep.rows.length),
+    ...(layers ? { text: sweep.rows.map((row) => Array(sweep.steps).fill(row)) } : {}),
     zmin: 0,
     zmax: 1,
     colorscale: SEQUENTIAL,
     colorbar: { thickness: 12, outlinewidth: 0, tickfont: { size: 12 } },
-    hovertemplate: "%{x} · %{y}: %{z:.3f}<extra></extra>",
+    hovertemplate: `%{x} · ${layers ? "%{text}" : "%{y}"}: %{z:.3f}<extra></extra>`,
     hoverongaps: false,
   };
   const layout = baseLayout({
     height: Math.round(Math.min(320, Math.max(150, sweep.rows.length * 6))) + 50,
     margin: { l: 48, r: 8, t: 6, b: 40 },
     xaxis: stepAxis(labels, { tickfont: { size: 12 } }),
-    yaxis: { autorange: "reversed", fixedrange: true, title: { text: t("patching.axis"), font: { size: 12 } } },
+    yaxis: {
+      autorange: "reversed",
+      fixedrange: true,
+      automargin: true,
+      title: { text: layers ? "" : t("patching.axis"), font: { size: 12 } },
+      ...(layers ? { tickmode: "array", tickvals: oneTo(sweep.rows.length), ticktext: sweep.rows } : {}),
+    },
   });
   els.patchPlot.dataset.site = sweep.site;
+  els.patchPlot.dataset.kind = sweep.kind;
   return window.Plotly.react(els.patchPlot, [trace], layout, CONFIG);
 }
 
@@ -555,7 +566,7 @@ async function render(payload, page) {
   const show = shownSite();
   fillSelect(els.site, state.sites, els.site.value || show);
   fillSelect(els.show, state.sites, show);
-  fillSelect(els.psite, state.sites, state.psite);
+  fillSelect(els.psite, [{ site: "hidden", label: t("patching.layers") }, ...state.sites], state.psite);
   fillOps();
   renderKnobs();
   renderList();
