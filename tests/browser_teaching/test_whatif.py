@@ -342,3 +342,26 @@ def test_layer_by_step_patching_of_h_is_the_apis(explorer: ExplorerPage, api: ht
     assert figure(explorer, "patching-plot")["data"][0]["z"] == sweep["effect"]
     assert explorer.testid("patching-plot").get_attribute("data-kind") == "layer_step"
     explorer.assert_clean()
+
+
+def test_back_undoes_a_knob_and_a_bad_intervention_is_said_in_words(
+    explorer: ExplorerPage,
+) -> None:
+    open_teaching_page(explorer, teaching_url("/whatif", MODEL, EN_SENTENCE))
+    before = renders(explorer)
+    explorer.testid("knob-input-always-0").click()
+    wait_teaching_page(explorer, before)
+    assert explorer.testid("knob-input-always-0").get_attribute("aria-pressed") == "true"
+    before = renders(explorer)
+    explorer.page.go_back()
+    wait_teaching_page(explorer, before)
+    assert explorer.testid("knob-input-always-0").get_attribute("aria-pressed") == "false"
+    assert "knob" not in parse_qs(urlparse(explorer.page.url).query)
+
+    # unit 99 of a 32-unit layer: the API's 422 names the intervention's field
+    url = teaching_url("/whatif", MODEL, EN_SENTENCE, iv="layer0.forward.forget:set:1:99:all")
+    open_teaching_page(explorer, url, state="error")
+    error = explorer.testid("error-message")
+    assert error.is_visible() and error.get_attribute("data-status") == "422"
+    assert "interventions[0].units" in error.inner_text()
+    explorer.assert_clean(allow_status=(422,))
