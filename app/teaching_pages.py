@@ -1,4 +1,4 @@
-"""The teaching pages: /compare, /gradient, /saturation, /padding, /state.
+"""The teaching pages: /compare, /gradient, /saturation, /padding, /state, /whatif.
 
 Each page is a server-rendered shell on the explorer's base.html that takes the explorer's
 query (?model=<id>&input=...) and renders straight from it: static/js/teaching/<page>.js fetches
@@ -32,6 +32,8 @@ TEACHING_PAGES: dict[str, str] = {
     "padding": "Padding and masking",
     # return_sequences between stacked layers, and a carried versus a fresh state
     "state": "Stacking and state: return_sequences and stateful",
+    # issue 13: clamp a gate, patch a state, and see what follows (the what-if API)
+    "whatif": "What if: clamp a gate, patch a state",
 }
 
 

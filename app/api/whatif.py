@@ -25,7 +25,7 @@ from app.limits import MAX_UNITS
 from app.recurrent import InterventionError
 from app.recurrent.intervene import OPERATIONS
 from app.serialize import rounded, trace_payload, view_of_traced
-from app.whatif.attribution import Attribution, agreement, attribute
+from app.whatif.attribution import Attribution, agreement, attribute, prefix_attribution
 from app.whatif.knobs import KNOBS, KNOBS_BY_ID
 from app.whatif.model import ModelIntervention, WhatIf, model_sweep, what_if
 from app.whatif.patching import PatchingSweep
@@ -196,6 +196,21 @@ class AttributionRequest(TraceRequest):
     method: Literal["integrated_gradients", "occlusion", "gradient_x_input", "all"] = (
         "integrated_gradients"
     )
+    per_prefix: bool = Field(
+        default=False,
+        description="Also explain the prediction as it forms: integrated gradients of the "
+        "prediction after each step over the steps read so far (models that read left to right).",
+    )
+
+
+class PrefixOut(BaseModel):
+    scored: str
+    rows: list[list[float] | None] = Field(
+        description="[[score per step] per step t]: row t explains the prediction after step t "
+        "(steps after t are 0); null for padding steps."
+    )
+    completeness_gap: list[float | None]
+    ig_steps: list[int | None]
 
 
 class AttributionResponse(BaseModel):
@@ -213,6 +228,11 @@ class AttributionResponse(BaseModel):
     ig_steps: int | None
     rank_correlation: dict[str, float | None] | None = Field(
         description="method=all: Spearman's rho of each pair, over the steps that are not padding."
+    )
+    per_prefix: PrefixOut | None = Field(
+        default=None,
+        description="With per_prefix: the prediction as it forms, explained; null when a block "
+        "reads backward (there is no prediction so far) or it was not asked for.",
     )
 
 
@@ -371,6 +391,24 @@ def attribution_payload(
         "completeness_gap": ig.completeness_gap if ig is not None else None,
         "ig_steps": ig.ig_steps if ig is not None else None,
         "rank_correlation": correlation,
+        "per_prefix": _prefix_out(model, body, settings, decimals) if body.per_prefix else None,
+    }
+
+
+def _prefix_out(
+    model: LoadedModel, body: AttributionRequest, settings: Settings, decimals: int
+) -> dict[str, Any] | None:
+    found = prefix_attribution(model, body.input, settings.max_steps)
+    if found is None:
+        return None
+    return {
+        "scored": found.scored,
+        "rows": [
+            None if row is None else [round(float(value), decimals) for value in row]
+            for row in found.rows
+        ],
+        "completeness_gap": found.gaps,
+        "ig_steps": found.ig_steps,
     }
 
 

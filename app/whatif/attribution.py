@@ -27,6 +27,7 @@ METHODS: tuple[str, ...] = get_args(Method)
 IG_STEPS = 64  # the default number of interpolation steps
 IG_MAX_STEPS = 1024
 IG_GAP = 0.01  # the completeness gap at which more steps are taken
+PREFIX_IG_STEPS = 16  # per-prefix rows start smaller (one IG per step), doubling the same way
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,15 @@ def score_output(model: LoadedModel, features: Tensor) -> Tensor:
 
 
 def _integrated_gradients(
-    forward: Callable[..., Tensor], features: Tensor, baseline: Tensor, scored: str
+    forward: Callable[..., Tensor],
+    features: Tensor,
+    baseline: Tensor,
+    scored: str,
+    steps: int = IG_STEPS,
 ) -> Attribution:
     """IG from the baseline, doubling the steps until the completeness gap is <= 1 %."""
     with torch.no_grad():
         moved = float(forward(features)[0] - forward(baseline)[0])
-    steps = IG_STEPS
     while True:
         found, delta = IntegratedGradients(forward).attribute(
             features, baselines=baseline, n_steps=steps, return_convergence_delta=True
@@ -147,6 +151,68 @@ def _replacement(model: LoadedModel, features: Tensor) -> Tensor:
     oov = model.tokenizer.oov_index()
     row = embedding.weight[oov if oov is not None else 0].detach()
     return row.expand_as(features).clone()
+
+
+@dataclass(frozen=True)
+class PrefixAttribution:
+    """The prediction as it forms, explained: row t is the integrated gradients of the score the
+    head gives after step t (on the top layer's h_t), over steps 0..t; later steps are exactly 0
+    (not read yet). Rows of padding steps are None (their "prediction" explains nothing)."""
+
+    rows: list[Tensor | None]  # per step: (steps,) or None
+    gaps: list[float | None]  # per step: the completeness gap of its row
+    ig_steps: list[int | None]
+    scored: str
+
+
+def prefix_score_function(model: LoadedModel, index: int, step: int) -> Callable[..., Tensor]:
+    """features (batch, steps, features) -> the score after `step` (batch,): the head on the
+    top block's output at that step, as the prediction-as-it-forms series reads it."""
+    network = model.network
+
+    def forward(features: Tensor) -> Tensor:
+        outputs, _ = network.run_blocks(features[:, : step + 1])
+        return network.head(outputs[:, step])[:, index]
+
+    return forward
+
+
+def prefix_attribution(
+    model: LoadedModel, raw: Any, max_steps: int | None = None
+) -> PrefixAttribution | None:
+    """Per-prefix integrated gradients (None when a block reads backward: step t's output has
+    then read the whole input, so there is no prediction "so far")."""
+    if not model.reads_left_to_right or not model.config.head:
+        return None
+    prepared = model.prepare(raw, "input", max_steps)
+    features = prepared.features.detach()
+    with torch.no_grad():
+        index = score_index(model, score_output(model, features))
+    baseline = _baseline(model, features)
+    kinds = prepared.token_kinds or ["word"] * prepared.steps
+    rows: list[Tensor | None] = []
+    gaps: list[float | None] = []
+    taken: list[int | None] = []
+    scored = scored_name(model, index)
+    with cudnn_off():
+        for step, kind in enumerate(kinds):
+            if kind == "pad":
+                rows.append(None)
+                gaps.append(None)
+                taken.append(None)
+                continue
+            # Step t's output has read steps 0..t only: IG over that prefix, zeros after it.
+            found = _integrated_gradients(
+                prefix_score_function(model, index, step),
+                features[:, : step + 1],
+                baseline[:, : step + 1],
+                scored,
+                PREFIX_IG_STEPS,
+            )
+            rows.append(torch.cat([found.scores, found.scores.new_zeros(len(kinds) - step - 1)]))
+            gaps.append(found.completeness_gap)
+            taken.append(found.ig_steps)
+    return PrefixAttribution(rows, gaps, taken, scored)
 
 
 def agreement(model: LoadedModel, raw: Any, max_steps: int | None = None) -> Agreement:

@@ -19,6 +19,8 @@ import { exampleLabel, formatNumbers } from "./input.js";
 import { fillModelSelect, inputHint, labelNames, localized } from "./models.js";
 import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
 import { PageShell } from "./shell.js";
+import { explorerAttribution } from "./attribution-row.js";
+import { whatifHref } from "./whatif-url.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const byId = (id) => document.getElementById(id);
@@ -53,6 +55,8 @@ const views = {
   equations: new EquationPanel(byTestId("equation-panel"), byId("equation-title")),
   heatmaps: new Map(), // series key -> Heatmap
 };
+// issue 13: an optional attribution row under the token strip, behind a small toggle
+const attribution = explorerAttribution(byId("tokens-legend"));
 const shell = new PageShell({
   input: els.input,
   run: els.run,
@@ -210,6 +214,7 @@ async function runTrace({ push = true, view = null } = {}) {
   if (payload === null || state.model !== model) return;
   state.input = read.text;
   state.locations = read.locations;
+  attribution.follow(model.id, read.input);
   await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
   else syncUrl();
@@ -284,7 +289,7 @@ function ensureHeatmapFigures(series) {
       wrap.append(plot);
       figure.append(caption, wrap);
       els.heatmaps.append(figure);
-      views.heatmaps.set(item.key, new Heatmap(plot, pick));
+      views.heatmaps.set(item.key, new Heatmap(plot, (where) => pick({ ...where, series: item.key })));
     }
     els.heatmaps.dataset.keys = keys;
   }
@@ -371,8 +376,16 @@ async function setLayer(index) {
   syncUrl();
 }
 
-/** A click on a heatmap cell follows that unit and moves to that step. */
-function pick({ step, unit }) {
+/** A click on a heatmap cell follows that unit and moves to that step; a shift-click opens
+ *  /whatif with that cell (site, unit, step) clamped to 0, to be edited there. */
+function pick({ step, unit, shift = false, series = null }) {
+  if (shift && series) {
+    const layer = state.trace.layers[state.layerIndex];
+    const site = `layer${layer.layer}.${layer.direction}.${series}`;
+    const clamp = { site, op: "set", value: 0, units: String(unit), steps: String(step) };
+    window.location.assign(whatifHref(state.model?.id, state.input, [clamp], { show: site }));
+    return;
+  }
   player.seek(step - 1);
   setUnit(unit);
 }
@@ -460,6 +473,7 @@ function onLanguage() {
   if (state.detail) fillExamples(state.detail.examples || []);
   shell.relabel();
   setPlayButton(player.playing);
+  attribution.relabel();
   if (state.trace) {
     views.tokens.update(state.trace, { step: state.step }, localized(state.model).features);
     views.prediction.update(state.trace, { step: state.step, labels: labelNames(state.model) });

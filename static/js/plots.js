@@ -139,7 +139,7 @@ export class Heatmap {
     this.bound = true;
     this.element.on("plotly_click", (event) => {
       const point = event.points?.[0];
-      if (point) this.onPick({ step: Number(point.x), unit: Number(point.y) });
+      if (point) this.onPick({ step: Number(point.x), unit: Number(point.y), shift: Boolean(event.event?.shiftKey) });
     });
   }
 

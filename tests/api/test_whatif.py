@@ -158,6 +158,19 @@ def test_attribution_over_http(client: TestClient) -> None:
     assert all(len(scores) == 3 for scores in body["scores"].values())
     assert body["completeness_gap"] <= 0.01
     assert len(body["rank_correlation"]) == 3
+    assert body["per_prefix"] is None
+
+
+def test_attribution_per_prefix_over_http(client: TestClient) -> None:
+    body = post(
+        client,
+        "tiny-numbers-lstm",
+        "attribution",
+        {"input": [[10, 1000], [12, 1003], [9, 990]], "per_prefix": True},
+    )
+    rows = body["per_prefix"]["rows"]
+    assert len(rows) == 3 and rows[0][1:] == [0.0, 0.0] and rows[1][2:] == [0.0]
+    assert all(gap <= 0.01 for gap in body["per_prefix"]["completeness_gap"])
 
 
 def test_routes_are_in_openapi(client: TestClient) -> None:

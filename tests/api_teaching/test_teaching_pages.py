@@ -10,13 +10,14 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 
-TEACHING_PAGES = ["compare", "gradient", "saturation", "padding", "state"]
+TEACHING_PAGES = ["compare", "gradient", "saturation", "padding", "state", "whatif"]
 HOOKS = {
     "compare": "compare-result",
     "gradient": "gradient-plot",
     "saturation": "saturation-plot",
     "padding": "padding-result",
     "state": "state-result",
+    "whatif": "whatif-result",
 }
 
 

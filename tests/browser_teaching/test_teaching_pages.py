@@ -298,6 +298,7 @@ def test_links_carry_model_and_input_from_the_explorer_through_every_view(
         ("saturation", "saturation-result", "ready"),
         ("padding", "padding-result", "ready"),
         ("state", "teaching-message", "na"),  # a sentence: the state view says why it has none
+        ("whatif", "whatif-result", "ready"),
     ]
     for view, testid, state in chain:
         explorer.testid(f"link-{view}").click()

@@ -14,6 +14,7 @@ from app.whatif.attribution import (
     agreement,
     attribute,
     cudnn_off,
+    prefix_attribution,
     score_function,
     spearman,
 )
@@ -102,3 +103,30 @@ def test_spearman_is_the_correlation_of_ranks() -> None:
     assert spearman(a, a * 10) == pytest.approx(1.0)
     assert spearman(a, -a) == pytest.approx(-1.0)
     assert spearman(a, torch.tensor([1.0, 3.0, 2.0, 0.0])) == pytest.approx(-0.2)
+
+
+def test_prefix_rows_explain_the_prediction_as_it_forms(weather) -> None:  # noqa: ANN001
+    """Row t is complete against the prediction after step t (the head on the full run's h_t,
+    as the forming series reads it), is 0 after t, and the last row is the final IG."""
+    found = prefix_attribution(weather, WEATHER)
+    assert found is not None and len(found.rows) == len(WEATHER)
+    network = weather.network
+    features = weather.prepare(WEATHER).features
+    with torch.no_grad():
+        forming = network.head(network.run_blocks(features)[0])[0, :, 0]
+        start = network.head(network.run_blocks(torch.zeros_like(features))[0])[0, :, 0]
+    for step, row in enumerate(found.rows):
+        assert row is not None and row.shape == (len(WEATHER),)
+        assert torch.equal(row[step + 1 :], torch.zeros(len(WEATHER) - step - 1))
+        moved = float(forming[step] - start[step])
+        assert float(row.sum()) == pytest.approx(moved, rel=IG_GAP, abs=1e-6)
+        assert found.gaps[step] is not None and found.gaps[step] <= IG_GAP
+    final = attribute(weather, WEATHER, "integrated_gradients").scores
+    torch.testing.assert_close(found.rows[-1], final, rtol=0.02, atol=2e-3)
+
+
+def test_prefix_rows_skip_padding(sentiment) -> None:  # noqa: ANN001
+    found = prefix_attribution(sentiment, "a wonderful and moving film")
+    assert found is not None
+    kinds = sentiment.prepare("a wonderful and moving film").token_kinds
+    assert [row is None for row in found.rows] == [kind == "pad" for kind in kinds]

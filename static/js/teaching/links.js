@@ -6,7 +6,7 @@
 import { onLangChange } from "../i18n.js";
 import { t } from "./text.js";
 
-const PATHS = { explorer: "/", compare: "/compare", gradient: "/gradient", saturation: "/saturation", padding: "/padding", state: "/state" };
+const PATHS = { explorer: "/", compare: "/compare", gradient: "/gradient", saturation: "/saturation", padding: "/padding", state: "/state", whatif: "/whatif" };
 
 /** The href of one view for the page's current query (only model and input carry over). */
 export function teachingHref(view, search = window.location.search) {

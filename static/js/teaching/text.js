@@ -14,6 +14,16 @@ const TEXT = {
     "teaching.saturation.title": "Gate saturation",
     "teaching.padding.title": "Padding and masking",
     "teaching.state.title": "Stacking and state",
+    "teaching.whatif.title": "What if",
+    "teaching.whatif.explain":
+      "<p>Seeing a gate's value does not say whether it mattered: change it and see what follows. " +
+      "A <b>knob</b> clamps one gate in every layer of its cell; an <b>intervention</b> sets, scales, adds to, zeroes, " +
+      "averages or patches some units of one gate or state at some steps. The run is exact: the steps before the first change are " +
+      "the clean run, and from there every later step, upper layer, the other direction and the head follow.</p>" +
+      "<p>The heatmaps show one gate or state of one layer clean, patched, and their difference (patched − clean). " +
+      "<b>Patching</b> runs a corrupted input (one word swapped) with one place at a time taken from the clean run: " +
+      "1 means that place alone restores the clean prediction, 0 that it changes nothing. " +
+      "<b>Attribution</b> says how much each token drove the prediction.</p>",
     "teaching.run": "Show",
     "teaching.running": "Computing…",
     "teaching.explain": "What am I looking at?",
@@ -166,6 +176,16 @@ const TEXT = {
     "teaching.saturation.title": "게이트 포화",
     "teaching.padding.title": "패딩과 마스킹",
     "teaching.state.title": "층 쌓기와 상태",
+    "teaching.whatif.title": "만약에 (개입)",
+    "teaching.whatif.explain":
+      "<p>게이트의 값을 보는 것만으로는 그 값이 중요했는지 알 수 없습니다. 값을 바꾸고 무엇이 따라 바뀌는지 보세요. " +
+      "<b>손잡이</b>는 해당 셀의 모든 층에서 게이트 하나를 고정합니다. <b>개입</b>은 게이트나 상태의 일부 유닛을 일부 스텝에서 " +
+      "설정, 배율, 더하기, 0으로, 평균으로 바꾸거나 다른 입력에서 가져옵니다(패치). 계산은 정확합니다: 첫 변경 이전 스텝은 원래 실행 그대로이고, " +
+      "그 뒤의 스텝, 위층, 반대 방향, 출력층이 모두 따라갑니다.</p>" +
+      "<p>히트맵은 한 층의 게이트나 상태를 원래, 개입 후, 그 차이(개입 후 − 원래)로 보여 줍니다. " +
+      "<b>패칭</b>은 오염된 입력(단어 하나를 바꾼 문장)을 실행하면서 한 번에 한 곳만 원래 실행의 값으로 바꿉니다: " +
+      "1은 그곳 하나로 원래 예측이 돌아온다는 뜻, 0은 아무 변화가 없다는 뜻입니다. " +
+      "<b>기여도</b>는 각 토큰이 예측에 얼마나 기여했는지 보여 줍니다.</p>",
     "teaching.run": "보기",
     "teaching.running": "계산 중…",
     "teaching.explain": "무엇을 보고 있나요?",
