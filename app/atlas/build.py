@@ -15,7 +15,8 @@ import shutil
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,15 +227,18 @@ def _write_index(
         raise CorpusError("no_documents", "no document of the corpus is a valid input")
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([document.real_steps for document in documents])
-    writer = _TrackWriter(model, directory, int(offsets[-1]), len(documents), decimals)
-    done = 0
-    for positions in length_batches(documents, BATCH):
-        batch = [documents[position] for position in positions]
-        traced = trace_chain(list(model.network.blocks), network_inputs(model, batch))
-        writer.write(traced, batch, positions, offsets)
-        done += len(batch)
-        report(PREPARE_SHARE + (1 - PREPARE_SHARE) * done / len(documents))
     pads = _pad_trace(model)
+    writer = _TrackWriter(
+        model, directory, int(offsets[-1]), len(documents), decimals, entries=pads is None
+    )
+    done = 0
+    with one_torch_thread():
+        for positions in length_batches(documents, BATCH):
+            batch = [documents[position] for position in positions]
+            traced = trace_chain(list(model.network.blocks), network_inputs(model, batch))
+            writer.write(traced, batch, positions, offsets)
+            done += len(batch)
+            report(PREPARE_SHARE + (1 - PREPARE_SHARE) * done / len(documents))
     _write_steps(directory, documents, offsets)
     tracks = writer.finish(pads)
     _write_json_file(directory / "corpus.json", _corpus_rows(corpus, documents))
@@ -254,6 +258,19 @@ def _write_index(
         ],
     }
     _write_json_file(directory / "meta.json", meta)
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Trace with one torch thread: a recurrent step is a few small matrix products, and a
+    second thread only waits at every step's barrier (on a busy 2-core machine torch.gru took
+    0.9 s per batch with two threads against 0.04 s with one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _features(model: LoadedModel) -> list[str] | None:
@@ -309,16 +326,24 @@ def _write_tokens(directory: Path, documents: list[DocumentSteps]) -> None:
 class _TrackWriter:
     """Memory-mapped (units, steps) files, one per track, filled batch by batch; beside each,
     the state every document starts from ("entry": the step before its first real step, in
-    reading order) and, when padding is shared, the padding's own trace."""
+    reading order; states only, and only when padding is not shared: shared padding's own
+    trace, saved instead, holds every document's entry already)."""
 
     def __init__(
-        self, model: LoadedModel, directory: Path, steps: int, documents: int, decimals: int
+        self,
+        model: LoadedModel,
+        directory: Path,
+        steps: int,
+        documents: int,
+        decimals: int,
+        entries: bool,
     ) -> None:
         self.model = model
         self.directory = directory
         self.steps = steps
         self.documents = documents
         self.decimals = decimals
+        self.keep_entries = entries
         self.tracks: list[TrackInfo] = []
         self.values: dict[TrackRef, np.memmap[Any, Any]] = {}
         self.entries: dict[TrackRef, npt.NDArray[Any]] = {}
@@ -342,19 +367,21 @@ class _TrackWriter:
                 self.values[info.ref][:, destination[0] : destination[-1] + 1] = stored
             else:
                 self.values[info.ref][:, destination] = stored
-            self.entries[info.ref][:, positions] = self._entries(values, batch, info).T
+            if info.ref in self.entries:
+                self.entries[info.ref][:, positions] = self._entries(values, batch, info).T
 
     def _entries(self, values: torch.Tensor, batch: list[DocumentSteps], info: TrackInfo) -> Any:
         """Each document's value one step before its first real step in reading order (the
         state its first word changes), or 0 (the initial state) where there is none."""
+        first = np.array([document.first for document in batch])
+        if info.ref.direction == "forward":
+            steps = first - 1
+        else:
+            steps = first + np.array([document.real_steps for document in batch])
+        inside = (steps >= 0) & (steps < values.shape[1])
         rows = np.zeros((len(batch), info.units), dtype=info.dtype)
-        for row, document in enumerate(batch):
-            if info.ref.direction == "forward":
-                step = document.first - 1
-            else:
-                step = document.first + document.real_steps
-            if 0 <= step < document.steps:
-                rows[row] = to_stored(values[row, step].numpy(), self.decimals, info.dtype)
+        picked = values[torch.from_numpy(np.flatnonzero(inside)), torch.from_numpy(steps[inside])]
+        rows[inside] = to_stored(picked.numpy(), self.decimals, info.dtype)
         return rows
 
     def _open(self, traced: Trace) -> None:
@@ -382,7 +409,8 @@ class _TrackWriter:
                     dtype=info.dtype,
                     shape=(info.units, self.steps),
                 )
-                self.entries[ref] = np.zeros((info.units, self.documents), dtype=info.dtype)
+                if self.keep_entries and ref.is_state:
+                    self.entries[ref] = np.zeros((info.units, self.documents), dtype=info.dtype)
 
     def _layers(self, traced: Trace) -> list[tuple[TrackInfo, LayerTrace]]:
         return [
@@ -393,7 +421,8 @@ class _TrackWriter:
     def finish(self, pads: Trace | None) -> list[TrackInfo]:
         for info in self.tracks:
             self.values[info.ref].flush()
-            np.save(self.directory / f"{info.ref.file}.entry.npy", self.entries[info.ref])
+            if info.ref in self.entries:
+                np.save(self.directory / f"{info.ref.file}.entry.npy", self.entries[info.ref])
             if pads is not None:
                 layer = pads.layer(info.ref.layer, info.ref.direction)  # type: ignore[arg-type]
                 values = _track_values(layer, info.ref.track)[0].numpy()

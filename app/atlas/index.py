@@ -75,8 +75,17 @@ class AtlasIndex:
         return self.values(ref)[unit]
 
     def entry(self, ref: TrackRef) -> npt.NDArray[Any]:
-        """(units, documents): the value each document's first word (in reading order) changes."""
-        return np.load(self.directory / f"{ref.file}.entry.npy", mmap_mode="r")
+        """(units, documents): the state each document's first word (in reading order) changes:
+        the padding's state one step before the first real step (0 without padding), or, when
+        padding is not shared, as saved by the build."""
+        pads = self.pads(ref)
+        if pads is None:
+            return np.load(self.directory / f"{ref.file}.entry.npy", mmap_mode="r")
+        before = self.first_step.astype(np.int64) - 1
+        found = np.zeros((pads.shape[0], self.documents), dtype=pads.dtype)
+        padded = before >= 0
+        found[:, padded] = pads[:, before[padded]]
+        return found
 
     def pads(self, ref: TrackRef) -> npt.NDArray[Any] | None:
         """(units, maxlen): the trace of padding alone, when all documents share it."""
