@@ -8,6 +8,7 @@ two builders (threads, workers or servers on one data dir) from building the sam
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import torch
 
 from app.atlas.corpus import Corpus, CorpusError
+from app.atlas.index import AtlasIndex
 from app.atlas.layout import (
     FORMAT,
     MAX_DECIMALS,
@@ -36,6 +38,7 @@ from app.atlas.layout import (
     to_stored,
 )
 from app.atlas.lock import BuildBusy, BuildLock, is_held
+from app.atlas.responses import write_word_tables
 from app.atlas.stats import track_stats
 from app.atlas.steps import DocumentSteps, length_batches, network_inputs, prepare_corpus
 from app.recurrent import LayerTrace, Trace, trace_chain
@@ -241,7 +244,8 @@ def _write_index(
             report(PREPARE_SHARE + (1 - PREPARE_SHARE) * done / len(documents))
     _write_steps(directory, documents, offsets)
     tracks = writer.finish(pads)
-    _write_json_file(directory / "corpus.json", _corpus_rows(corpus, documents))
+    with gzip.open(directory / "corpus.json.gz", "wt", encoding="utf-8", compresslevel=6) as out:
+        json.dump(_corpus_rows(corpus, documents), out, ensure_ascii=False)
     _write_json_file(directory / "stats.json", track_stats(directory, tracks, decimals))
     meta = {
         "format": FORMAT,
@@ -258,6 +262,8 @@ def _write_index(
         ],
     }
     _write_json_file(directory / "meta.json", meta)
+    if corpus.kind == "text":
+        write_word_tables(AtlasIndex(directory))
 
 
 @contextmanager
@@ -315,11 +321,20 @@ def _write_steps(
 
 
 def _write_tokens(directory: Path, documents: list[DocumentSteps]) -> None:
+    """Each step's word as an id into words.json (uint16 while the words fit), and each word's
+    kind (a word is in the vocabulary or OOV wherever it is read, so kinds go per word)."""
     words: dict[str, int] = {}
-    word_ids = [words.setdefault(token, len(words)) for d in documents for token in d.tokens or []]
-    kinds = [kind for document in documents for kind in document.kinds or []]
-    np.save(directory / "word_ids.npy", np.asarray(word_ids, dtype=np.int32))
-    np.save(directory / "kinds.npy", np.asarray(kinds, dtype=np.int8))
+    kinds: list[int] = []
+    word_ids: list[int] = []
+    for document in documents:
+        for token, kind in zip(document.tokens or [], document.kinds or [], strict=True):
+            found = words.setdefault(token, len(words))
+            if found == len(kinds):
+                kinds.append(kind)
+            word_ids.append(found)
+    dtype = np.uint16 if len(words) <= 2**16 else np.int32
+    np.save(directory / "word_ids.npy", np.asarray(word_ids, dtype=dtype))
+    np.save(directory / "word_kinds.npy", np.asarray(kinds, dtype=np.int8))
     _write_json_file(directory / "words.json", list(words))
 
 

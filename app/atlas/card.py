@@ -9,11 +9,16 @@ import numpy.typing as npt
 
 from app.atlas.index import AtlasIndex
 from app.atlas.layout import TrackRef, to_float
-from app.atlas.responses import word_response
+from app.atlas.responses import (
+    CACHED_WORDS,
+    MIN_WORD_COUNT,
+    WordResponse,
+    ranked_words,
+    word_response,
+)
 
 WINDOW = 5  # steps either side of a context's step
 CARD_WORDS = 10
-MIN_WORD_COUNT = 3
 
 
 def ranked_positions(stored: npt.NDArray[Any], k: int, largest: bool) -> npt.NDArray[np.int64]:
@@ -82,11 +87,14 @@ def unit_card(
 def word_table(
     index: AtlasIndex, ref: TrackRef, unit: int, count: int, min_count: int
 ) -> dict[str, Any]:
-    """The words that move the unit most either way (read at least min_count times)."""
+    """The words that move the unit most either way (read at least min_count times): from
+    the table ranked at build time when it answers the question, else over every step."""
+    cached = index.word_table(ref)
+    if cached is not None and min_count == MIN_WORD_COUNT and count <= CACHED_WORDS:
+        return _cached_words(index, cached, unit, count, min_count)
     found = word_response(index, ref, [unit])
     means = found.means(index.decimals)[0]
-    kept = np.flatnonzero(found.counts >= min_count)
-    order = kept[np.lexsort((kept, -means[kept]))]
+    highest, lowest = ranked_words(means, found.counts, min_count, count)
 
     def rows(positions: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
         return [
@@ -94,10 +102,31 @@ def word_table(
             for p in positions
         ]
 
-    lowest = kept[np.lexsort((kept, means[kept]))]
     return {
         "measure": found.measure,
         "min_count": min_count,
-        "highest": rows(order[:count]),
-        "lowest": rows(lowest[:count]),
+        "highest": rows(highest),
+        "lowest": rows(lowest),
+    }
+
+
+def _cached_words(
+    index: AtlasIndex, cached: dict[str, npt.NDArray[Any]], unit: int, count: int, min_count: int
+) -> dict[str, Any]:
+    counts = index.word_counts
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        ids, sums = cached[name][unit][:count], cached[f"{name}_sums"][unit][:count]
+        kept = ids >= 0
+        means = WordResponse("", sums[kept][None, :], counts[ids[kept]]).means(index.decimals)[0]
+        return [
+            {"word": index.words[w], "count": int(counts[w]), "value": float(m)}
+            for w, m in zip(ids[kept], means, strict=True)
+        ]
+
+    return {
+        "measure": str(cached["measure"]),
+        "min_count": min_count,
+        "highest": rows("highest"),
+        "lowest": rows("lowest"),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -123,12 +124,27 @@ class AtlasIndex:
         )
 
     @cached_property
-    def word_ids(self) -> npt.NDArray[np.int32]:
+    def word_ids(self) -> npt.NDArray[Any]:
+        """Each step's id into `words` (uint16 or int32)."""
         return np.load(self.directory / "word_ids.npy")
 
     @cached_property
+    def word_counts(self) -> npt.NDArray[np.int64]:
+        return np.bincount(self.word_ids, minlength=len(self.words))
+
+    @cached_property
     def kinds(self) -> npt.NDArray[np.int8]:
-        return np.load(self.directory / "kinds.npy")
+        """Each step's KIND_CODES (word or oov)."""
+        return np.load(self.directory / "word_kinds.npy")[self.word_ids]
+
+    def word_table(self, ref: TrackRef) -> dict[str, npt.NDArray[Any]] | None:
+        """The words that move each unit of the track most, ranked at build time (see
+        app.atlas.responses.write_word_tables); None when the index has none."""
+        path = self.directory / f"{ref.file}.words.npz"
+        if not path.is_file():
+            return None
+        with np.load(path) as found:
+            return {name: found[name] for name in found.files}
 
     @cached_property
     def inputs(self) -> npt.NDArray[np.float64]:
@@ -142,7 +158,9 @@ class AtlasIndex:
 
     @cached_property
     def corpus_rows(self) -> list[Any]:
-        return json.loads((self.directory / "corpus.json").read_text("utf-8"))
+        with gzip.open(self.directory / "corpus.json.gz", "rt", encoding="utf-8") as rows:
+            found: list[Any] = json.load(rows)
+        return found
 
     @cached_property
     def stats(self) -> dict[str, Any]:
