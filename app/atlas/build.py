@@ -376,7 +376,7 @@ class _TrackWriter:
         destination = np.concatenate([np.arange(offsets[p], offsets[p + 1]) for p in positions])
         contiguous = bool(np.all(np.diff(destination) == 1))
         for info, layer in self._layers(traced):
-            values = _track_values(layer, info.ref.track)
+            values = track_values(layer, info.ref.track)
             stored = to_stored(values[real].numpy(), self.decimals, info.dtype).T
             if contiguous:
                 self.values[info.ref][:, destination[0] : destination[-1] + 1] = stored
@@ -406,7 +406,7 @@ class _TrackWriter:
             )
             for track in (*layer.gate_names, "cell", "hidden"):
                 values = (
-                    _track_values(layer, track)
+                    track_values(layer, track)
                     if track != "cell" or layer.cell is not None
                     else None
                 )
@@ -440,7 +440,7 @@ class _TrackWriter:
                 np.save(self.directory / f"{info.ref.file}.entry.npy", self.entries[info.ref])
             if pads is not None:
                 layer = pads.layer(info.ref.layer, info.ref.direction)  # type: ignore[arg-type]
-                values = _track_values(layer, info.ref.track)[0].numpy()
+                values = track_values(layer, info.ref.track)[0].numpy()
                 np.save(
                     self.directory / f"{info.ref.file}.pad.npy",
                     to_stored(values, self.decimals, info.dtype).T,
@@ -449,7 +449,7 @@ class _TrackWriter:
         return self.tracks
 
 
-def _track_values(layer: LayerTrace, track: str) -> torch.Tensor:
+def track_values(layer: LayerTrace, track: str) -> torch.Tensor:
     if track == "hidden":
         return layer.hidden.detach()
     if track == "cell":

@@ -130,3 +130,21 @@ def _cached_words(
         "highest": rows("highest"),
         "lowest": rows("lowest"),
     }
+
+
+def unit_summaries(index: AtlasIndex) -> list[dict[str, Any]]:
+    """Every track's units in one line each (the unit grid): mean, spread and the word that
+    moves the unit most (from the build's word tables; None without them)."""
+    found = []
+    for info in index.tracks:
+        stats = index.stats[info.ref.name]
+        table = index.word_table(info.ref) if index.is_text else None
+        units = []
+        for unit in range(info.units):
+            top = None
+            if table is not None and int(table["highest"][unit][0]) >= 0:
+                top = index.words[int(table["highest"][unit][0])]
+            row = stats[unit]
+            units.append({"unit": unit, "mean": row["mean"], "std": row["std"], "top_word": top})
+        found.append({**info.as_dict(), "units": units})
+    return found

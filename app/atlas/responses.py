@@ -72,7 +72,9 @@ def write_word_tables(index: AtlasIndex) -> None:
     reads its word table instead of scanning every step (`<track>.words.npz`)."""
     counts = index.word_counts
     for info in index.tracks:
-        rows: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in ("highest", "lowest", "highest_sums", "lowest_sums")}
+        rows: dict[str, list[npt.NDArray[Any]]] = {
+            name: [] for name in ("highest", "lowest", "highest_sums", "lowest_sums")
+        }
         for unit in range(info.units):
             found = word_response(index, info.ref, [unit])
             highest, lowest = ranked_words(
