@@ -17,6 +17,7 @@ from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimitMiddleware
 from app.api.workers import ModelWorkers
+from app.atlas_pages import router as atlas_pages_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.pages import router as pages_router
 from app.preprocessing.korean import get_kiwi
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(teaching_pages_router)  # teaching pages (issue 6): app/teaching_pages.py
+    app.include_router(atlas_pages_router)  # the unit atlas page (issue 12)
     return app
 
 
