@@ -33,7 +33,7 @@ CORPUS = [
 @pytest.fixture(scope="module")
 def atlas_server(start_server: Callable[..., LiveServer], tiny_models_dir: Path) -> LiveServer:
     """A server of its own (its data dir holds the index this module builds)."""
-    return start_server({"GATESCOPE_MODELS_DIR": str(tiny_models_dir), "GATESCOPE_ATLAS": "1"})
+    return start_server({"GATESCOPE_MODELS_DIR": str(tiny_models_dir)})
 
 
 def _wait_ready(page: Any) -> None:
