@@ -192,10 +192,12 @@ def _brute_match(
     return sorted(found, key=lambda m: (-m[2], m[3]))
 
 
+@pytest.mark.parametrize("shift_span", [8, 0], ids=["step-by-step", "prefix-sums"])
 @pytest.mark.parametrize("case", ["text_case", "chain_case"])
 def test_match_equals_brute_force_over_every_span(
-    case: str, request: pytest.FixtureRequest
+    case: str, shift_span: int, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("app.atlas.match.SHIFT_SPAN", shift_span)
     index, brute, _ = request.getfixturevalue(case)
     doc = brute.docs[4]
     real = brute.real(doc)
