@@ -138,7 +138,9 @@ def _ready_index(model: LoadedModel, settings: Settings) -> AtlasIndex | JSONRes
     return JSONResponse(status_payload(model, settings), status_code=202)
 
 
-ACCEPTED = {202: {"model": AtlasStatus, "description": "The index is being built: its status."}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": AtlasStatus, "description": "The index is being built: its status."}
+}
 
 
 @router.get(

@@ -50,7 +50,9 @@ def word_response(index: AtlasIndex, ref: TrackRef, units: list[int]) -> WordRes
     words = len(index.words)
     word_ids = index.word_ids
     changes = responses(index.values(ref), index, ref, units)
-    sums = np.stack([np.bincount(word_ids, weights=row, minlength=words) for row in changes])
+    sums = np.stack(
+        [np.bincount(word_ids, weights=row, minlength=words) for row in changes]
+    ).astype(np.float64, copy=False)
     counts = np.bincount(word_ids, minlength=words)
     return WordResponse("change" if ref.is_state else "value", sums, counts)
 
@@ -83,11 +85,9 @@ def write_word_tables(index: AtlasIndex) -> None:
             for name, ids in (("highest", highest), ("lowest", lowest)):
                 rows[name].append(_padded(ids, -1, np.int64))
                 rows[f"{name}_sums"].append(_padded(found.sums[0][ids], 0, np.float64))
-        np.savez(
-            index.directory / f"{info.ref.file}.words.npz",
-            measure=np.array("change" if info.ref.is_state else "value"),
-            **{name: np.stack(values) for name, values in rows.items()},
-        )
+        arrays: dict[str, Any] = {name: np.stack(values) for name, values in rows.items()}
+        arrays["measure"] = np.array("change" if info.ref.is_state else "value")
+        np.savez(index.directory / f"{info.ref.file}.words.npz", **arrays)
 
 
 def _padded(values: npt.NDArray[Any], fill: int, dtype: Any) -> npt.NDArray[Any]:
