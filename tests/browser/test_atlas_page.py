@@ -112,6 +112,17 @@ def test_atlas_page_builds_shows_the_apis_card_ranks_units_and_opens_a_match(
         )
         assert ranked == [[row["unit"], row["auroc"]] for row in scored["units"]]
 
+        # Korean: the card, the ranking and the grid are redrawn in the page's language
+        page.testid("lang-toggle").click()
+        page.page.wait_for_function(
+            "() => document.querySelector('[data-testid=atlas-card-title]').textContent"
+            " === '1층 정방향, h, 유닛 2'",
+            timeout=TIMEOUT_MS,
+        )
+        assert page.testid("lang-toggle").inner_text() == "English"
+        assert "순위" in page.testid("atlas-hypothesis-results").inner_text()
+        assert "평균" in page.testid("atlas-unit-0/forward/hidden/1").inner_text()
+
         # a match opens the explorer at its document and step
         documents = api.get(f"{base}/corpus").json()["documents"]
         last = documents[2]  # "great acting and a good plot"

@@ -14,7 +14,8 @@ import { applyAtlasText, t } from "./text.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const POLL_MS = 400;
-const state = { model: null, models: [], status: null, grid: null, kind: "text", poll: 0 };
+// the last answers drawn, so a language change redraws them in the other language
+const state = { model: null, models: [], status: null, grid: null, kind: "text", poll: 0, shown: {} };
 
 const els = {
   model: byTestId("atlas-model"),
@@ -253,6 +254,7 @@ async function showCard(name) {
 }
 
 function drawCard(card) {
+  state.shown.card = card;
   els.card.hidden = false;
   els.card.dataset.unit = card.unit;
   const title = element("h2", "section-title", unitLabel(card.unit));
@@ -398,6 +400,7 @@ async function runMatch() {
 const parseRows = (text) => text.trim().split("\n").map((line) => line.split(/[,\s]+/).filter(Boolean).map(Number));
 
 function drawMatches(found) {
+  state.shown.matches = found;
   els.matches.replaceChildren();
   if (!found.units.length) {
     els.matches.append(element("p", "hint", t("atlas.match.none")));
@@ -456,6 +459,7 @@ async function rank() {
 }
 
 function drawRanked(found) {
+  state.shown.ranked = found;
   els.ranked.hidden = false;
   const head = element("tr");
   for (const key of ["rank", "unit", "auroc", "with", "without"]) head.append(element("th", "", t(`atlas.col.${key}`)));
@@ -499,6 +503,12 @@ async function loadClusters() {
     shell.fail(error);
     return;
   }
+  drawClusters(found);
+}
+
+function drawClusters(found) {
+  state.shown.clusters = found;
+  els.clusters.replaceChildren();
   const units = found.clusters.flatMap((cluster) => cluster.units);
   const words = found.clusters.flatMap((cluster) => cluster.words);
   const column = Object.fromEntries(found.words.map((word, index) => [word, index]));
@@ -534,6 +544,10 @@ async function loadClusters() {
 
 function chooseModel(id) {
   state.model = id;
+  state.shown = {};
+  els.card.hidden = true;
+  els.ranked.hidden = true;
+  els.matches.replaceChildren();
   const model = state.models.find((m) => m.id === id);
   state.kind = model?.input_kind ?? "text";
   document.body.dataset.model = id;
@@ -571,8 +585,15 @@ async function start() {
     describeMatchSource();
     if (state.status) showStatus(state.status);
     if (state.grid) drawGrid();
+    const { card, matches, ranked, clusters } = state.shown;
+    if (card) drawCard(card);
+    if (matches) drawMatches(matches);
+    if (ranked) drawRanked(ranked);
+    if (clusters) drawClusters(clusters);
+    els.lang.textContent = t("lang.other");
   });
   shell.relabel();
+  els.lang.textContent = t("lang.other");
   const list = await shell.request(() => api.models());
   if (list === null) return;
   state.models = list.data;
