@@ -21,6 +21,7 @@ from app.api.methods import MethodsMiddleware
 from app.api.middleware import BodyLimitMiddleware, BodyTimeoutMiddleware
 from app.api.security import OriginMiddleware, SecurityHeadersMiddleware, TokenMiddleware
 from app.api.workers import ModelWorkers
+from app.atlas_pages import router as atlas_pages_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.importers.storage import sweep_stale, uploads_dir
 from app.pages import router as pages_router
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(teaching_pages_router)  # teaching pages (issue 6): app/teaching_pages.py
+    app.include_router(atlas_pages_router)  # the unit atlas page (issue 12)
     return app
 
 

@@ -20,16 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ModelDep, SettingsDep
 from app.api.errors import NOT_FOUND_RESPONSE, ApiError
+from app.api.schemas import ModelInput
 from app.api.workers import WorkersDep
 from app.atlas import open_index, read_corpus_file
 from app.atlas.build import BuildBusy, atlas_status, build_index
-from app.atlas.card import unit_card
+from app.atlas.card import unit_card, unit_summaries
 from app.atlas.clusters import co_clusters
 from app.atlas.corpus import Corpus, CorpusError
 from app.atlas.index import AtlasIndex
 from app.atlas.layout import TrackRef, parse_unit
 from app.atlas.match import MatchError, match
 from app.atlas.match import Query as MatchQuery
+from app.atlas.pattern import input_pattern
 from app.atlas.score import Feature, ScoreError, score
 from app.atlas.service import atlas_root, current_corpus, current_key, limits_of, set_corpus
 from app.config import Settings
@@ -136,7 +138,9 @@ def _ready_index(model: LoadedModel, settings: Settings) -> AtlasIndex | JSONRes
     return JSONResponse(status_payload(model, settings), status_code=202)
 
 
-ACCEPTED = {202: {"model": AtlasStatus, "description": "The index is being built: its status."}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": AtlasStatus, "description": "The index is being built: its status."}
+}
 
 
 @router.get(
@@ -233,12 +237,26 @@ async def get_corpus(
     workers: WorkersDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    document: Annotated[
+        int | None, Query(ge=0, description="one document by its id (offset is then ignored)")
+    ] = None,
 ) -> Any:
     """`{"documents": [{"id", "document", "steps", "first_step"}], "total"}`: `document` is the
     text (or the window of steps) as given; `id` is what every other atlas answer names."""
     found = await workers.run(_ready_index, model, settings)
     if isinstance(found, JSONResponse):
         return found
+    if document is not None:
+        position = found.index_document(document)
+        if position is None:
+            raise ApiError(
+                422,
+                ["query", "document"],
+                f"document {document} is not in the index",
+                code="unknown_document",
+                params={"document": document},
+            )
+        offset, limit = position, 1
     return await workers.run(_corpus_page, found, offset, limit)
 
 
@@ -257,6 +275,24 @@ def _corpus_page(index: AtlasIndex, offset: int, limit: int) -> dict[str, Any]:
             for n, row in enumerate(rows)
         ],
     }
+
+
+# -- the unit grid -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{model_id}/atlas/units",
+    summary="Every unit in one line",
+    responses={**NOT_FOUND_RESPONSE, **ACCEPTED},
+)
+async def get_units(model: ModelDep, settings: SettingsDep, workers: WorkersDep) -> Any:
+    """`{"tracks": [{"name", "layer", "direction", "track", "units": [{"unit", "mean", "std",
+    "top_word"}]}]}`: the build's summaries (stats.json) and each unit's highest word (read at
+    least 3 times; null for series), without scanning the corpus."""
+    found = await workers.run(_ready_index, model, settings)
+    if isinstance(found, JSONResponse):
+        return found
+    return {"tracks": await workers.run(unit_summaries, found)}
 
 
 # -- a unit's card ------------------------------------------------------------------------------
@@ -331,7 +367,14 @@ def _parse_units(index: AtlasIndex, names: list[str], field: str) -> list[tuple[
 class MatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    document: int = Field(ge=0, description="a document id from .../atlas/corpus")
+    document: int | None = Field(
+        default=None, ge=0, description="a document id from .../atlas/corpus (or give input)"
+    )
+    input: ModelInput | None = Field(
+        default=None,
+        description="any input (as /trace takes it) whose steps are the pattern, instead of a "
+        "document: what the explorer shows",
+    )
     start: int = Field(ge=0, description="first trace step of the pattern")
     end: int = Field(ge=0, description="last trace step of the pattern (inclusive)")
     units: list[str] | None = Field(
@@ -362,6 +405,8 @@ async def post_match(
 ) -> Any:
     """Ranked `{"document", "start", "end", "units", "shared", "fit", "score", "tokens",
     "values"}`: most shared units first, then the tightest fit (mean |value - pattern's|)."""
+    if (request.document is None) == (request.input is None):
+        raise ApiError(422, ["body"], "give exactly one of document and input", code="invalid")
     found = await workers.run(_ready_index, model, settings)
     if isinstance(found, JSONResponse):
         return found
@@ -372,7 +417,7 @@ async def post_match(
         else None
     )
     query = MatchQuery(
-        request.document,
+        request.document if request.document is not None else -1,
         request.start,
         request.end,
         units,
@@ -382,9 +427,14 @@ async def post_match(
         request.limit,
     )
     try:
-        return await workers.run(match, found, query)
+        return await workers.run(_match, model, found, query, request.input)
     except MatchError as error:
         raise ApiError(422, ["body"], str(error), code=error.code, params=error.params) from error
+
+
+def _match(model: LoadedModel, index: AtlasIndex, query: MatchQuery, given: Any) -> dict[str, Any]:
+    pattern = None if given is None else input_pattern(model, index, given, query.start, query.end)
+    return match(index, query, pattern)
 
 
 class ScoreRequest(BaseModel):

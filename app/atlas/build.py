@@ -8,6 +8,7 @@ two builders (threads, workers or servers on one data dir) from building the sam
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -15,7 +16,8 @@ import shutil
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import numpy.typing as npt
 import torch
 
 from app.atlas.corpus import Corpus, CorpusError
+from app.atlas.index import AtlasIndex
 from app.atlas.layout import (
     FORMAT,
     MAX_DECIMALS,
@@ -35,6 +38,7 @@ from app.atlas.layout import (
     to_stored,
 )
 from app.atlas.lock import BuildBusy, BuildLock, is_held
+from app.atlas.responses import write_word_tables
 from app.atlas.stats import track_stats
 from app.atlas.steps import DocumentSteps, length_batches, network_inputs, prepare_corpus
 from app.recurrent import LayerTrace, Trace, trace_chain
@@ -226,18 +230,22 @@ def _write_index(
         raise CorpusError("no_documents", "no document of the corpus is a valid input")
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([document.real_steps for document in documents])
-    writer = _TrackWriter(model, directory, int(offsets[-1]), len(documents), decimals)
-    done = 0
-    for positions in length_batches(documents, BATCH):
-        batch = [documents[position] for position in positions]
-        traced = trace_chain(list(model.network.blocks), network_inputs(model, batch))
-        writer.write(traced, batch, positions, offsets)
-        done += len(batch)
-        report(PREPARE_SHARE + (1 - PREPARE_SHARE) * done / len(documents))
     pads = _pad_trace(model)
+    writer = _TrackWriter(
+        model, directory, int(offsets[-1]), len(documents), decimals, entries=pads is None
+    )
+    done = 0
+    with one_torch_thread():
+        for positions in length_batches(documents, BATCH):
+            batch = [documents[position] for position in positions]
+            traced = trace_chain(list(model.network.blocks), network_inputs(model, batch))
+            writer.write(traced, batch, positions, offsets)
+            done += len(batch)
+            report(PREPARE_SHARE + (1 - PREPARE_SHARE) * done / len(documents))
     _write_steps(directory, documents, offsets)
     tracks = writer.finish(pads)
-    _write_json_file(directory / "corpus.json", _corpus_rows(corpus, documents))
+    with gzip.open(directory / "corpus.json.gz", "wt", encoding="utf-8", compresslevel=6) as out:
+        json.dump(_corpus_rows(corpus, documents), out, ensure_ascii=False)
     _write_json_file(directory / "stats.json", track_stats(directory, tracks, decimals))
     meta = {
         "format": FORMAT,
@@ -254,6 +262,21 @@ def _write_index(
         ],
     }
     _write_json_file(directory / "meta.json", meta)
+    if corpus.kind == "text":
+        write_word_tables(AtlasIndex(directory))
+
+
+@contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Trace with one torch thread: a recurrent step is a few small matrix products, and a
+    second thread only waits at every step's barrier (on a busy 2-core machine torch.gru took
+    0.9 s per batch with two threads against 0.04 s with one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _features(model: LoadedModel) -> list[str] | None:
@@ -298,27 +321,44 @@ def _write_steps(
 
 
 def _write_tokens(directory: Path, documents: list[DocumentSteps]) -> None:
+    """Each step's word as an id into words.json (uint16 while the words fit), and each word's
+    kind (a word is in the vocabulary or OOV wherever it is read, so kinds go per word)."""
     words: dict[str, int] = {}
-    word_ids = [words.setdefault(token, len(words)) for d in documents for token in d.tokens or []]
-    kinds = [kind for document in documents for kind in document.kinds or []]
-    np.save(directory / "word_ids.npy", np.asarray(word_ids, dtype=np.int32))
-    np.save(directory / "kinds.npy", np.asarray(kinds, dtype=np.int8))
+    kinds: list[int] = []
+    word_ids: list[int] = []
+    for document in documents:
+        for token, kind in zip(document.tokens or [], document.kinds or [], strict=True):
+            found = words.setdefault(token, len(words))
+            if found == len(kinds):
+                kinds.append(kind)
+            word_ids.append(found)
+    dtype = np.uint16 if len(words) <= 2**16 else np.int32
+    np.save(directory / "word_ids.npy", np.asarray(word_ids, dtype=dtype))
+    np.save(directory / "word_kinds.npy", np.asarray(kinds, dtype=np.int8))
     _write_json_file(directory / "words.json", list(words))
 
 
 class _TrackWriter:
     """Memory-mapped (units, steps) files, one per track, filled batch by batch; beside each,
     the state every document starts from ("entry": the step before its first real step, in
-    reading order) and, when padding is shared, the padding's own trace."""
+    reading order; states only, and only when padding is not shared: shared padding's own
+    trace, saved instead, holds every document's entry already)."""
 
     def __init__(
-        self, model: LoadedModel, directory: Path, steps: int, documents: int, decimals: int
+        self,
+        model: LoadedModel,
+        directory: Path,
+        steps: int,
+        documents: int,
+        decimals: int,
+        entries: bool,
     ) -> None:
         self.model = model
         self.directory = directory
         self.steps = steps
         self.documents = documents
         self.decimals = decimals
+        self.keep_entries = entries
         self.tracks: list[TrackInfo] = []
         self.values: dict[TrackRef, np.memmap[Any, Any]] = {}
         self.entries: dict[TrackRef, npt.NDArray[Any]] = {}
@@ -336,25 +376,27 @@ class _TrackWriter:
         destination = np.concatenate([np.arange(offsets[p], offsets[p + 1]) for p in positions])
         contiguous = bool(np.all(np.diff(destination) == 1))
         for info, layer in self._layers(traced):
-            values = _track_values(layer, info.ref.track)
+            values = track_values(layer, info.ref.track)
             stored = to_stored(values[real].numpy(), self.decimals, info.dtype).T
             if contiguous:
                 self.values[info.ref][:, destination[0] : destination[-1] + 1] = stored
             else:
                 self.values[info.ref][:, destination] = stored
-            self.entries[info.ref][:, positions] = self._entries(values, batch, info).T
+            if info.ref in self.entries:
+                self.entries[info.ref][:, positions] = self._entries(values, batch, info).T
 
     def _entries(self, values: torch.Tensor, batch: list[DocumentSteps], info: TrackInfo) -> Any:
         """Each document's value one step before its first real step in reading order (the
         state its first word changes), or 0 (the initial state) where there is none."""
+        first = np.array([document.first for document in batch])
+        if info.ref.direction == "forward":
+            steps = first - 1
+        else:
+            steps = first + np.array([document.real_steps for document in batch])
+        inside = (steps >= 0) & (steps < values.shape[1])
         rows = np.zeros((len(batch), info.units), dtype=info.dtype)
-        for row, document in enumerate(batch):
-            if info.ref.direction == "forward":
-                step = document.first - 1
-            else:
-                step = document.first + document.real_steps
-            if 0 <= step < document.steps:
-                rows[row] = to_stored(values[row, step].numpy(), self.decimals, info.dtype)
+        picked = values[torch.from_numpy(np.flatnonzero(inside)), torch.from_numpy(steps[inside])]
+        rows[inside] = to_stored(picked.numpy(), self.decimals, info.dtype)
         return rows
 
     def _open(self, traced: Trace) -> None:
@@ -364,7 +406,7 @@ class _TrackWriter:
             )
             for track in (*layer.gate_names, "cell", "hidden"):
                 values = (
-                    _track_values(layer, track)
+                    track_values(layer, track)
                     if track != "cell" or layer.cell is not None
                     else None
                 )
@@ -382,7 +424,8 @@ class _TrackWriter:
                     dtype=info.dtype,
                     shape=(info.units, self.steps),
                 )
-                self.entries[ref] = np.zeros((info.units, self.documents), dtype=info.dtype)
+                if self.keep_entries and ref.is_state:
+                    self.entries[ref] = np.zeros((info.units, self.documents), dtype=info.dtype)
 
     def _layers(self, traced: Trace) -> list[tuple[TrackInfo, LayerTrace]]:
         return [
@@ -393,10 +436,11 @@ class _TrackWriter:
     def finish(self, pads: Trace | None) -> list[TrackInfo]:
         for info in self.tracks:
             self.values[info.ref].flush()
-            np.save(self.directory / f"{info.ref.file}.entry.npy", self.entries[info.ref])
+            if info.ref in self.entries:
+                np.save(self.directory / f"{info.ref.file}.entry.npy", self.entries[info.ref])
             if pads is not None:
                 layer = pads.layer(info.ref.layer, info.ref.direction)  # type: ignore[arg-type]
-                values = _track_values(layer, info.ref.track)[0].numpy()
+                values = track_values(layer, info.ref.track)[0].numpy()
                 np.save(
                     self.directory / f"{info.ref.file}.pad.npy",
                     to_stored(values, self.decimals, info.dtype).T,
@@ -405,7 +449,7 @@ class _TrackWriter:
         return self.tracks
 
 
-def _track_values(layer: LayerTrace, track: str) -> torch.Tensor:
+def track_values(layer: LayerTrace, track: str) -> torch.Tensor:
     if track == "hidden":
         return layer.hidden.detach()
     if track == "cell":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -75,8 +76,17 @@ class AtlasIndex:
         return self.values(ref)[unit]
 
     def entry(self, ref: TrackRef) -> npt.NDArray[Any]:
-        """(units, documents): the value each document's first word (in reading order) changes."""
-        return np.load(self.directory / f"{ref.file}.entry.npy", mmap_mode="r")
+        """(units, documents): the state each document's first word (in reading order) changes:
+        the padding's state one step before the first real step (0 without padding), or, when
+        padding is not shared, as saved by the build."""
+        pads = self.pads(ref)
+        if pads is None:
+            return np.load(self.directory / f"{ref.file}.entry.npy", mmap_mode="r")
+        before = self.first_step.astype(np.int64) - 1
+        found = np.zeros((pads.shape[0], self.documents), dtype=pads.dtype)
+        padded = before >= 0
+        found[:, padded] = pads[:, before[padded]]
+        return found
 
     def pads(self, ref: TrackRef) -> npt.NDArray[Any] | None:
         """(units, maxlen): the trace of padding alone, when all documents share it."""
@@ -114,12 +124,27 @@ class AtlasIndex:
         )
 
     @cached_property
-    def word_ids(self) -> npt.NDArray[np.int32]:
+    def word_ids(self) -> npt.NDArray[Any]:
+        """Each step's id into `words` (uint16 or int32)."""
         return np.load(self.directory / "word_ids.npy")
 
     @cached_property
+    def word_counts(self) -> npt.NDArray[np.int64]:
+        return np.bincount(self.word_ids, minlength=len(self.words))
+
+    @cached_property
     def kinds(self) -> npt.NDArray[np.int8]:
-        return np.load(self.directory / "kinds.npy")
+        """Each step's KIND_CODES (word or oov)."""
+        return np.load(self.directory / "word_kinds.npy")[self.word_ids]
+
+    def word_table(self, ref: TrackRef) -> dict[str, npt.NDArray[Any]] | None:
+        """The words that move each unit of the track most, ranked at build time (see
+        app.atlas.responses.write_word_tables); None when the index has none."""
+        path = self.directory / f"{ref.file}.words.npz"
+        if not path.is_file():
+            return None
+        with np.load(path) as found:
+            return {name: found[name] for name in found.files}
 
     @cached_property
     def inputs(self) -> npt.NDArray[np.float64]:
@@ -133,7 +158,9 @@ class AtlasIndex:
 
     @cached_property
     def corpus_rows(self) -> list[Any]:
-        return json.loads((self.directory / "corpus.json").read_text("utf-8"))
+        with gzip.open(self.directory / "corpus.json.gz", "rt", encoding="utf-8") as rows:
+            found: list[Any] = json.load(rows)
+        return found
 
     @cached_property
     def stats(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from app.recurrent.cells import SIGMOID_GATES
 
-FORMAT = 1
+FORMAT = 2  # 2: entries for states only, word kinds per word, cached word tables
 MAX_DECIMALS = 6  # int32 holds +-2147 at 6 decimals
 Direction = Literal["forward", "backward"]
 STATE_TRACKS = ("cell", "hidden")

@@ -12,6 +12,9 @@ import numpy.typing as npt
 from app.atlas.index import AtlasIndex
 from app.atlas.layout import TrackRef
 
+MIN_WORD_COUNT = 3  # a word read fewer times says little about a unit
+CACHED_WORDS = 100  # the most a card asks for either way (the API's bound)
+
 
 @dataclass(frozen=True)
 class WordResponse:
@@ -47,6 +50,48 @@ def word_response(index: AtlasIndex, ref: TrackRef, units: list[int]) -> WordRes
     words = len(index.words)
     word_ids = index.word_ids
     changes = responses(index.values(ref), index, ref, units)
-    sums = np.stack([np.bincount(word_ids, weights=row, minlength=words) for row in changes])
+    sums = np.stack(
+        [np.bincount(word_ids, weights=row, minlength=words) for row in changes]
+    ).astype(np.float64, copy=False)
     counts = np.bincount(word_ids, minlength=words)
     return WordResponse("change" if ref.is_state else "value", sums, counts)
+
+
+def ranked_words(
+    means: npt.NDArray[np.float64], counts: npt.NDArray[np.int64], min_count: int, count: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The ids of the `count` words read at least `min_count` times with the highest and the
+    lowest mean (ties: the earlier word)."""
+    kept = np.flatnonzero(counts >= min_count)
+    highest = kept[np.lexsort((kept, -means[kept]))]
+    lowest = kept[np.lexsort((kept, means[kept]))]
+    return highest[:count], lowest[:count]
+
+
+def write_word_tables(index: AtlasIndex) -> None:
+    """For every unit of every track, the CACHED_WORDS words (read at least MIN_WORD_COUNT
+    times) with the highest and the lowest mean response, with their exact sums, so a card
+    reads its word table instead of scanning every step (`<track>.words.npz`)."""
+    counts = index.word_counts
+    for info in index.tracks:
+        rows: dict[str, list[npt.NDArray[Any]]] = {
+            name: [] for name in ("highest", "lowest", "highest_sums", "lowest_sums")
+        }
+        for unit in range(info.units):
+            found = word_response(index, info.ref, [unit])
+            highest, lowest = ranked_words(
+                found.means(index.decimals)[0], counts, MIN_WORD_COUNT, CACHED_WORDS
+            )
+            for name, ids in (("highest", highest), ("lowest", lowest)):
+                rows[name].append(_padded(ids, -1, np.int64))
+                rows[f"{name}_sums"].append(_padded(found.sums[0][ids], 0, np.float64))
+        arrays: dict[str, Any] = {name: np.stack(values) for name, values in rows.items()}
+        arrays["measure"] = np.array("change" if info.ref.is_state else "value")
+        np.savez(index.directory / f"{info.ref.file}.words.npz", **arrays)
+
+
+def _padded(values: npt.NDArray[Any], fill: int, dtype: Any) -> npt.NDArray[Any]:
+    """`values` filled up to CACHED_WORDS (a track may have fewer frequent words)."""
+    out = np.full(CACHED_WORDS, fill, dtype=dtype)
+    out[: len(values)] = values
+    return out

@@ -75,7 +75,7 @@ def prepare_corpus(
                 raise CorpusError(
                     "too_many_steps",
                     f"the corpus has more than {max_steps} steps to index",
-                    {"limit": max_steps},
+                    {"steps": steps, "limit": max_steps},
                 )
             documents.append(found)
         report(min(start + TOKENIZE_CHUNK, total) / total)

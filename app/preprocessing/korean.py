@@ -13,7 +13,7 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING
 
-from app.preprocessing.text import DEFAULT_FILTERS, text_to_word_sequence
+from app.preprocessing.text import DEFAULT_FILTERS, text_to_word_sequence, word_splitter
 
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
@@ -75,12 +75,9 @@ def morpheme_word_sequences(
     split: str = " ",
 ) -> list[list[str]]:
     """``morpheme_word_sequence`` of many texts, analysed by Kiwi as one multi-threaded batch."""
+    words = word_splitter(filters, lower, split)
     return [
-        [
-            word
-            for token in tokens
-            for word in text_to_word_sequence(token.form, filters=filters, lower=lower, split=split)
-        ]
+        [word for token in tokens for word in words(token.form)]
         for tokens in get_kiwi().tokenize(texts)
     ]
 

@@ -4,6 +4,9 @@ These are the pure string functions every analyzer builds on; they know nothing 
 vocabularies or models.
 """
 
+from collections.abc import Callable
+from functools import cache
+
 # Keras's default ``filters``: ASCII punctuation plus tab and newline. Hangul, digits and
 # every other non-ASCII character pass through untouched.
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
@@ -22,13 +25,26 @@ def text_to_word_sequence(
     Only ``split`` separates words: with a custom ``filters`` that omits ``\\t`` a tab
     stays inside a word, exactly as in Keras.
     """
+    return word_splitter(filters, lower, split)(text)
+
+
+@cache
+def word_splitter(
+    filters: str = DEFAULT_FILTERS, lower: bool = True, split: str = " "
+) -> Callable[[str], list[str]]:
+    """``text_to_word_sequence`` with its options bound and its translation table built once
+    (the atlas splits hundreds of thousands of morphemes)."""
     if not split:
         raise ValueError("split must be a non-empty string; got ''.")
-    if lower:
-        text = text.lower()
     replacements: dict[str, str | int | None] = dict.fromkeys(filters, split)
-    text = text.translate(str.maketrans(replacements))
-    return [word for word in text.split(split) if word]
+    table = str.maketrans(replacements)
+
+    def words(text: str) -> list[str]:
+        if lower:
+            text = text.lower()
+        return [word for word in text.translate(table).split(split) if word]
+
+    return words
 
 
 def whitespace_tokens(text: str) -> list[str]:

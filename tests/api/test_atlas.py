@@ -120,3 +120,37 @@ def test_match_score_clusters_and_their_refusals(atlas_client: TestClient) -> No
     table = b"id,review\n1,good\n"
     bad = client.post(BASE, files={"corpus": ("r.csv", table, "text/csv")}, data={"column": "text"})
     assert bad.status_code == 422 and code(bad) == "unknown_column"
+
+
+def test_unit_grid_one_document_and_a_pattern_from_any_input(atlas_client: TestClient) -> None:
+    client = atlas_client
+    if client.get(BASE).json()["status"] != "ready":
+        client.post(BASE, files={"corpus": ("reviews.txt", CORPUS.encode(), "text/plain")})
+        _ready(client)
+    grid = client.get(f"{BASE}/units").json()["tracks"]
+    hidden = next(track for track in grid if track["name"] == "0/forward/hidden")
+    card = client.get(f"{BASE}/units/0/forward/hidden/2").json()
+    row = hidden["units"][2]
+    assert (row["mean"], row["std"]) == (card["mean"], card["std"])
+    assert row["top_word"] == card["words"]["highest"][0]["word"]
+
+    one = client.get(f"{BASE}/corpus", params={"document": 6}).json()["documents"]
+    assert [(d["id"], d["document"]) for d in one] == [(6, "a good film")]
+    assert client.get(f"{BASE}/corpus", params={"document": 99}).status_code == 422
+
+    # the last document's first two steps as a document and as the same text typed in: the
+    # same units, the same spans (the document itself is found too when given as input)
+    last = client.get(f"{BASE}/corpus").json()["documents"][-1]
+    span = {"start": last["first_step"], "end": last["first_step"] + 1, "percentile": 60}
+    by_document = client.post(f"{BASE}/match", json={**span, "document": last["id"]}).json()
+    by_input = client.post(f"{BASE}/match", json={**span, "input": last["document"]}).json()
+    assert by_input["units"] == by_document["units"]
+    own = (last["id"], span["start"])
+    assert [m for m in by_input["matches"] if (m["document"], m["start"]) != own][
+        : len(by_document["matches"]) - 1
+    ] == by_document["matches"][: len(by_document["matches"]) - 1]
+    both = client.post(f"{BASE}/match", json={**span, "document": 1, "input": "good"})
+    assert both.status_code == 422
+    assert client.post(
+        f"{BASE}/match", json={**span, "input": "good", "start": 0, "end": 40}
+    ).json()["detail"][0]["code"] in ("bad_step_range", "span_too_long")

@@ -56,16 +56,31 @@ def test_index_holds_every_real_step_as_the_trace_endpoint_rounds_it(
         assert np.array_equal(stored, expected), info.ref.name
 
 
-def test_entries_are_the_state_before_the_first_word_in_reading_order(tmp_path: Path) -> None:
-    model = chain_model()
+@pytest.mark.parametrize(
+    "make_model",
+    [
+        pytest.param(chain_model, id="post-padded-bidirectional-saved"),
+        pytest.param(lambda: text_model("lstm"), id="pre-padded-from-shared-padding"),
+    ],
+)
+def test_entries_are_the_state_before_the_first_word_in_reading_order(
+    tmp_path: Path, make_model: Any
+) -> None:
+    model = make_model()
     index = open_index(build_index(model, _corpus(model), tmp_path))
+    saved = {path.name for path in index.directory.glob("*.entry.npy")}
+    states = [info for info in index.tracks if info.ref.is_state]
+    if index.meta["pads"]:
+        assert saved == set()
+    else:
+        assert saved == {f"{info.ref.file}.entry.npy" for info in states}
     for document in range(index.documents):
         corpus_id = int(index.doc_ids[document])
         traced = model.run_trace(TEXTS[corpus_id])
         start, end = index.document_range(document)
         first = int(index.first_step[document])
         last = first + end - start - 1
-        for info in index.tracks:
+        for info in states:
             layer = traced.trace.layer(info.ref.layer, info.ref.direction)  # type: ignore[arg-type]
             values = (
                 layer.hidden

@@ -124,7 +124,10 @@ def test_card_top_bottom_quantiles_and_words_equal_brute_force(
                     "low": round(float((column < 0.1).mean()), 4),
                     "high": round(float((column > 0.9).mean()), 4),
                 }
-            _check_words(card["words"], brute, name, unit)
+            _check_words(card["words"], brute, name, unit, 2)
+            # min_count 3, the default, is read from the tables ranked at build time
+            cached = unit_card(index, info.ref, unit, k=1, window=0, words=100)["words"]
+            _check_words(cached, brute, name, unit, 3)
     first = unit_card(index, index.tracks[0].ref, 0, k=1, window=2)["top"][0]
     doc = next(d for d in brute.docs if d["id"] == first["document"])
     real = brute.real(doc)
@@ -134,7 +137,9 @@ def test_card_top_bottom_quantiles_and_words_equal_brute_force(
     assert first["values"] == [float(doc["tracks"][index.tracks[0].ref.name][s, 0]) for s in window]
 
 
-def _check_words(words: dict[str, Any], brute: Brute, track: str, unit: int) -> None:
+def _check_words(
+    words: dict[str, Any], brute: Brute, track: str, unit: int, min_count: int
+) -> None:
     sums: dict[str, list[float]] = {}
     for doc, step in brute.places():
         sums.setdefault(doc["tokens"][step], []).append(brute.change(doc, track, unit, step))
@@ -142,11 +147,12 @@ def _check_words(words: dict[str, Any], brute: Brute, track: str, unit: int) -> 
     means = {
         w: float(np.round(sum(round(x * 1e4) for x in v) / len(v) / 1e4, 4))
         for w, v in sums.items()
-        if len(v) >= 2
+        if len(v) >= min_count
     }
     ranked = sorted(means, key=lambda w: -means[w])
     got = words["highest"]
     assert [row["value"] for row in got] == [means[w] for w in ranked[: len(got)]]
+    assert len(got) == min(len(ranked), 100 if min_count == 3 else 10)
     for row in got + words["lowest"]:
         assert math.isclose(row["value"], means[row["word"]], abs_tol=1e-9)
         assert row["count"] == len(sums[row["word"]])
@@ -186,10 +192,12 @@ def _brute_match(
     return sorted(found, key=lambda m: (-m[2], m[3]))
 
 
+@pytest.mark.parametrize("shift_span", [8, 0], ids=["step-by-step", "prefix-sums"])
 @pytest.mark.parametrize("case", ["text_case", "chain_case"])
 def test_match_equals_brute_force_over_every_span(
-    case: str, request: pytest.FixtureRequest
+    case: str, shift_span: int, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("app.atlas.match.SHIFT_SPAN", shift_span)
     index, brute, _ = request.getfixturevalue(case)
     doc = brute.docs[4]
     real = brute.real(doc)
