@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +125,7 @@ def _query_times(index: AtlasIndex) -> tuple[list[float], list[float]]:
     for _ in range(RUNS):
         info = generator.choice(hidden)
         unit = generator.randrange(info.units)
-        cards.append(_timed(lambda r=info.ref, u=unit: unit_card(index, r, u, k=20, words=0)))
+        cards.append(_timed(partial(unit_card, index, info.ref, unit, k=20, words=0)))
     hidden_refs = [info.ref for info in index.tracks if info.ref.track == "hidden"]
     for _ in range(RUNS):
         document = generator.randrange(index.documents)
@@ -139,5 +140,5 @@ def _query_times(index: AtlasIndex) -> tuple[list[float], list[float]]:
             tracks=hidden_refs,
             percentile=80,
         )
-        matches.append(_timed(lambda q=query: match(index, q)))
+        matches.append(_timed(partial(match, index, query)))
     return cards, matches

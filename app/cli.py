@@ -335,7 +335,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     from app.atlas import build_index, open_index, read_corpus_file
     from app.atlas.build import BuildBusy
-    from app.atlas.corpus import CorpusError
+    from app.atlas.corpus import Corpus, CorpusError
     from app.atlas.service import atlas_root, current_corpus, limits_of, set_corpus
     from app.zoo import ModelRegistry
 
@@ -345,6 +345,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         return _fail(f"there is no model {args.model!r}")
     root = atlas_root(settings)
     try:
+        corpus: Corpus | None
         if args.corpus:
             path = Path(args.corpus)
             corpus = read_corpus_file(path.read_bytes(), path.name, model.config, args.column)

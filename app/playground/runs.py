@@ -558,7 +558,7 @@ class TrainingContext:
 
     def measure_checks(self) -> dict[str, list[dict[str, Any]]]:
         test = test_batch(self.config)
-        checks = {}
+        checks: dict[str, list[dict[str, Any]]] = {}
         for member in self.members:
             traced, _ = member.network.trace(test.inputs)
             checks[member.cell] = [item.as_json() for item in check_all(self.task, traced, test)]
