@@ -131,7 +131,7 @@ class LoadedModel:
         if not pairs:
             raise no_known_words(field_name)
         pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
-        if not spec.mask_padding:
+        if self.pads:
             padding: list[tuple[str, int, TokenKind]] = [(PAD_TOKEN, 0, "pad")] * (
                 spec.maxlen - len(pairs)
             )
@@ -145,6 +145,19 @@ class LoadedModel:
             token_ids=[token_id for _, token_id, _ in pairs],
             token_kinds=[kind for _, _, kind in pairs],
         )
+
+    @property
+    def pads(self) -> bool:
+        """Whether text is padded to maxlen: never for a language model (next-token), whose
+        steps are the input's own tokens, nor with mask_padding (padding steps are skipped)."""
+        spec = self.config.preprocessing
+        assert isinstance(spec, TextPreprocessing)
+        return self.config.task != "next-token" and not spec.mask_padding
+
+    @property
+    def reads_characters(self) -> bool:
+        """A text model whose tokens are single characters (a character tokenizer)."""
+        return self.config.input_kind == "text" and self.tokenizer.char_level
 
     def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
         """A word's id as Keras's texts_to_sequences gives it; None where Keras drops it."""

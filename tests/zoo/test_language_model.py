@@ -1,0 +1,93 @@
+"""Character language models end to end: a tiny run trains, saves, loads, writes and traces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from app.zoo import load_model
+from app.zoo.language import Sampling, stream_bits, write
+from app.zoo.training import train
+from app.zoo.training.loop import streams_of, windows_of
+from app.zoo.training.ngrams import bits_per_char
+from tests.zoo.builders import DATA_DIR, needs_data
+
+
+@pytest.fixture(scope="module")
+def tiny_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("chars")
+    train("chars-python-lstm", DATA_DIR, out, limit=3000, epochs=1, progress=False)
+    return out / "chars-python-lstm"
+
+
+@needs_data
+def test_a_tiny_run_writes_a_next_character_model_with_its_vocabulary(tiny_python: Path) -> None:
+    model = load_model(tiny_python)
+    config = model.config
+
+    assert config.task == "next-token" and config.labels is not None
+    assert config.labels[:2] == ["<pad>", "<unk>"]
+    assert config.output_width == len(config.labels) == config.embedding.num_embeddings  # type: ignore[union-attr]
+    assert "bits per character" in model.card or (tiny_python / "card.md").read_text()
+
+
+@needs_data
+def test_the_trace_of_a_language_model_has_one_step_per_character(tiny_python: Path) -> None:
+    model = load_model(tiny_python)
+    text = "def f(x):\n    return x  # é"
+    traced = model.run_trace(text)
+
+    assert traced.prepared.tokens == list(text)
+    assert traced.prepared.token_kinds[-1] == "oov"  # type: ignore[index]
+    steps = traced.step_predictions
+    assert steps is not None and len(steps) == len(text)
+    assert all(step.top is not None and len(step.top) == 5 for step in steps)
+
+
+@needs_data
+def test_seeded_writing_is_deterministic_and_never_draws_padding_or_unknown(
+    tiny_python: Path,
+) -> None:
+    model = load_model(tiny_python)
+    sampling = Sampling(temperature=1.0, top_k=10, seed=3, banned=(0, 1))
+    first = write(model.network, [5, 6, 7], 40, sampling)
+    again = write(model.network, [5, 6, 7], 40, sampling)
+
+    assert first.ids == again.ids
+    assert not {0, 1} & set(first.ids)
+    for chosen, distribution in zip(first.ids, first.distributions, strict=True):
+        assert distribution.sum() == pytest.approx(1.0, abs=1e-5)
+        assert chosen in torch.topk(distribution, 10).indices.tolist()
+
+
+@needs_data
+def test_stream_bits_equal_the_mean_cross_entropy_of_one_pass(tiny_python: Path) -> None:
+    model = load_model(tiny_python)
+    ids = [2, 3, 4, 5, 2, 3, 4, 5, 6, 7] * 5
+    with torch.no_grad():
+        features = model.network.embed(torch.tensor([ids]))
+        probabilities = model.network(features)[0]
+    expected = -torch.log2(probabilities[torch.arange(len(ids) - 1), ids[1:]]).mean()
+
+    assert stream_bits(model.network, ids, window=7) == pytest.approx(float(expected), abs=1e-5)
+
+
+def test_windows_walk_parallel_streams_with_targets_one_step_on() -> None:
+    streams = streams_of(torch.arange(23), 2)  # two rows of 11, the last id dropped
+    windows = list(windows_of(streams, 4))
+
+    assert streams.tolist() == [list(range(11)), list(range(11, 22))]
+    assert [inputs.shape[1] for inputs, _ in windows] == [4, 4, 2]
+    assert all(torch.equal(inputs + 1, targets) for inputs, targets in windows)
+
+
+def test_bits_of_a_certain_model_are_zero() -> None:
+    class Certain:
+        order = 2
+
+        def probability(self, symbol: str, history: str) -> float:
+            return 1.0
+
+    assert bits_per_char(Certain(), "abc") == 0.0
