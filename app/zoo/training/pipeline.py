@@ -47,7 +47,8 @@ def train(
 
     `limit` caps the training rows and the held-out rows (for quick checks); `epochs`
     overrides the recipe's; `threads` is torch's intra-op thread count while training (the
-    recipe's unless given; the previous count is restored). Seeded: the same arguments give the same weights.
+    recipe's unless given; the previous count is restored). Seeded: the same arguments give
+    the same weights.
     """
     recipe = recipe_for(model_id)
     previous_threads = torch.get_num_threads()
