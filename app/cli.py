@@ -1,4 +1,4 @@
-"""The `gatescope` command: serve | trace | models | train | bench | import.
+"""The `gatescope` command: serve | trace | generate | cells | models | train | bench | import.
 
 Heavy modules (uvicorn, training, the benches, importers) are imported inside their commands, so
 `gatescope --help` and argument errors stay instant.
@@ -162,6 +162,52 @@ def _precision_argument(text: str) -> str:
     raise argparse.ArgumentTypeError("must be 0-17 or 'full'")
 
 
+# -- generate ---------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """A language model writes after a prompt; the prompt and the text go to stdout."""
+    from app.zoo import InputError, ModelRegistry
+    from app.zoo.generation import generate
+    from app.zoo.language import Sampling
+
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir, settings.data_dir / "models").get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}")
+    sampling = Sampling(args.temperature, args.top_k, args.seed)
+    try:
+        writing = generate(
+            model, args.prompt, args.length, sampling, settings.max_steps, settings.max_text_chars
+        )
+    except InputError as error:
+        return _fail(str(error))
+    if args.json:
+        steps = [
+            {"token": step.token, "probability": step.probability, **step.candidates.as_dict()}
+            for step in writing.steps
+        ]
+        payload = {"prompt": writing.prompt, "text": writing.text, "steps": steps}
+        _write(json.dumps(payload, ensure_ascii=False, indent=2).encode(), None)
+    else:
+        _write((writing.prompt + writing.text).encode(), None)
+    return 0
+
+
+def _temperature(text: str) -> float:
+    from app.limits import MAX_TEMPERATURE
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 <= value <= MAX_TEMPERATURE:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"must be a number from 0 to {MAX_TEMPERATURE:g}, got {text!r}"
+    )
+
+
 # -- models -----------------------------------------------------------------------------------
 
 
@@ -299,6 +345,23 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--precision", type=_precision_argument, help="decimals (0-17) or full")
     _add_dirs(trace)
     trace.set_defaults(handler=cmd_trace)
+
+    generate = commands.add_parser("generate", help="let a language model write after a prompt")
+    generate.add_argument("model", help="a next-token model id, e.g. chars-python-lstm")
+    generate.add_argument("prompt", help='the text it reads first, e.g. "def "')
+    generate.add_argument(
+        "--length", type=_positive, default=300, help="characters to write (<= 2000)"
+    )
+    generate.add_argument(
+        "--temperature", type=_temperature, default=1.0, help="0 takes the likeliest"
+    )
+    generate.add_argument("--top-k", type=_positive, help="sample among the k likeliest only")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed writes the same text")
+    generate.add_argument(
+        "--json", action="store_true", help="the text and every step's candidates"
+    )
+    _add_dirs(generate)
+    generate.set_defaults(handler=cmd_generate)
 
     models = commands.add_parser("models", help="list the models")
     models.add_argument("--json", action="store_true", help="JSON instead of a table")

@@ -266,12 +266,12 @@ class LoadedModel:
             label, probability = max(classes, key=lambda pair: pair[1])
             return Prediction(label=label, probability=probability, classes=classes)
         if task == "next-token":
-            return self._next_token(output)
+            return self.next_token(output)
         return Prediction(value=self._unscale_target(float(output[0])), unit=self._target_unit)
 
-    def _next_token(self, output: Tensor) -> Prediction:
-        """The likeliest next tokens, most likely first."""
-        probabilities, indices = torch.topk(output, min(TOP_TOKENS, output.shape[-1]))
+    def next_token(self, output: Tensor, count: int = TOP_TOKENS) -> Prediction:
+        """The `count` likeliest next tokens of a next-token head's output, most likely first."""
+        probabilities, indices = torch.topk(output, min(count, output.shape[-1]))
         labels = self.config.class_labels
         top = [
             (labels[int(index)], float(probability))
