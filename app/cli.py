@@ -208,6 +208,55 @@ def _temperature(text: str) -> float:
     )
 
 
+# -- cells ------------------------------------------------------------------------------------
+
+
+def cells_table(document: dict[str, Any]) -> Table:
+    """The best unit per feature, with its score and whether it meets the issue's goal."""
+    table = Table(title=f"interpretable cells of {document.get('model', '?')}")
+    for name in ("feature", "unit", "score", "goal"):
+        table.add_column(name, no_wrap=name != "feature")
+    goals = document.get("goals", {})
+    for unit in document["best"]:
+        metric = "AUROC" if unit["metric"] == "auroc" else "r"
+        goal = goals.get(unit["feature"])
+        met = document.get("met", {}).get(unit["feature"])
+        goal_text = "-" if goal is None else f"{goal:g} {'met' if met else 'not met'}"
+        table.add_row(
+            unit["feature"], unit["unit_name"], f"{metric} {unit['score']:.3f}", goal_text
+        )
+    return table
+
+
+def cmd_cells(args: argparse.Namespace) -> int:
+    """Score every unit of a shipped language model against the interpretable-cell features on
+    its held-out text; print the best unit per feature (and write cells.json with --write)."""
+    from app.features.cells import find_cells
+    from app.zoo import ModelRegistry
+    from app.zoo.store import write_cells
+    from app.zoo.training import RECIPES
+
+    settings = _settings(args)
+    recipe = RECIPES.get(args.model)
+    if recipe is None or recipe.task != "next-token":
+        known = ", ".join(sorted(r.model_id for r in RECIPES.values() if r.task == "next-token"))
+        return _fail(f"cells are found for the shipped language models: {known}")
+    model = ModelRegistry(settings.models_dir).get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}: train it first")
+    try:
+        document = find_cells(model, recipe.data, Path(args.data), args.chars)
+    except FileNotFoundError as error:
+        return _fail(str(error))
+    if args.write:
+        write_cells(settings.models_dir / args.model, document)
+    if args.json:
+        _write(json.dumps(document, ensure_ascii=False, indent=1).encode(), None)
+    else:
+        _console().print(cells_table(document))
+    return 0
+
+
 # -- models -----------------------------------------------------------------------------------
 
 
@@ -362,6 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_dirs(generate)
     generate.set_defaults(handler=cmd_generate)
+
+    cells = commands.add_parser("cells", help="find a language model's interpretable cells")
+    cells.add_argument("model", help="chars-python-lstm or chars-ko-lstm")
+    cells.add_argument("--data", default=str(PROJECT_ROOT.parent / "shared" / "data"))
+    cells.add_argument("--chars", type=_positive, default=40_000, help="held-out characters")
+    cells.add_argument("--write", action="store_true", help="save as <model>/cells.json")
+    cells.add_argument("--json", action="store_true", help="the whole document as JSON")
+    _add_dirs(cells)
+    cells.set_defaults(handler=cmd_cells)
 
     models = commands.add_parser("models", help="list the models")
     models.add_argument("--json", action="store_true", help="JSON instead of a table")

@@ -1,4 +1,5 @@
-"""A language model writes: POST /models/{id}/generate."""
+"""Language models: POST /models/{id}/generate writes; GET /models/{id}/cells lists the
+interpretable cells found in it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
 from app.api.deps import ModelDep, PrecisionDep, SettingsDep
-from app.api.errors import NOT_FOUND_RESPONSE
+from app.api.errors import NOT_FOUND_RESPONSE, ApiError
 from app.api.responses import json_response
 from app.api.schemas import GenerateRequest, GenerateResponse
 from app.api.workers import WorkersDep
@@ -91,3 +92,27 @@ def writing_payload(
 
 def _rounded(value: float, precision: int | None) -> float:
     return value if precision is None else round(value, precision)
+
+
+@router.get(
+    "/{model_id}/cells",
+    responses=NOT_FOUND_RESPONSE,
+    summary="A language model's interpretable cells",
+    description="For each feature (inside a string, bracket depth, column...; for Korean: "
+    "position in the review, after a negation word, inside a repeated-character run), the unit "
+    "(layer, hidden or cell, index) that tracks it best on held-out text, with its AUROC "
+    "(binary) or Pearson r (numeric), the goal where the issue sets one and whether it was met, "
+    "and a passage with the feature and the unit's activation per character. Found by "
+    "`gatescope cells <id> --write`; `no_cells` when it has not been run for this model.",
+)
+def read_cells(model: ModelDep) -> Response:
+    if model.cells is None:
+        raise ApiError(
+            404,
+            ["path", "model_id"],
+            f"{model.id!r} has no cells found: run `gatescope cells {model.id} --write`",
+            "not_found",
+            code="no_cells",
+            params={"model_id": model.id},
+        )
+    return json_response(model.cells)

@@ -101,6 +101,7 @@ class LoadedModel:
         self.network = network.eval()
         self.source = source
         self.card = ""
+        self.cells: dict[str, Any] | None = None  # cells.json: the best unit per feature
 
     @property
     def id(self) -> str:

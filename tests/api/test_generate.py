@@ -156,3 +156,21 @@ def test_unknown_model_is_a_404(writer: TestClient, tmp_path: Path) -> None:
 
     assert response.status_code == 404
     assert response.json()["detail"][0]["code"] == "unknown_model"
+
+
+def test_cells_are_a_404_until_found_then_served(tmp_path: Path) -> None:
+    from app.zoo.store import write_cells
+
+    config = tiny_char_config()
+    torch.manual_seed(0)
+    save_model(GateNet(config), config, "# tiny\n", tmp_path / "models" / config.id)
+    settings = Settings(models_dir=tmp_path / "models", data_dir=tmp_path / "data")
+    with TestClient(create_app(settings)) as client:
+        missing = client.get("/api/v1/models/tiny-chars-lstm/cells")
+    write_cells(tmp_path / "models" / config.id, {"model": config.id, "best": []})
+    with TestClient(create_app(settings)) as client:
+        found = client.get("/api/v1/models/tiny-chars-lstm/cells")
+
+    assert missing.status_code == 404
+    assert missing.json()["detail"][0]["code"] == "no_cells"
+    assert found.status_code == 200 and found.json() == {"model": config.id, "best": []}
