@@ -203,9 +203,9 @@ def _characters(model_id: str, title: str, data: str, **options: Any) -> Recipe:
 CHARACTER_RECIPES = (
     _characters(
         "chars-python-lstm",
-        "Python source, character by character · LSTM, 256 units",
+        "Python source, character by character · LSTM, 128 units",
         "python_source",
-        hidden_size=256,
+        hidden_size=128,
         embedding_dim=32,
         epochs=1,
         min_count=10,
@@ -218,7 +218,7 @@ CHARACTER_RECIPES = (
         embedding_dim=64,
         epochs=1,
         max_vocabulary=1000,
-        max_train_chars=3_000_000,
+        max_train_chars=2_000_000,
         separator="\n",
     ),
 )
