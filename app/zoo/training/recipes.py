@@ -209,6 +209,7 @@ CHARACTER_RECIPES = (
         embedding_dim=32,
         epochs=1,
         min_count=10,
+        max_train_chars=2_000_000,
     ),
     _characters(
         "chars-ko-lstm",
@@ -218,7 +219,7 @@ CHARACTER_RECIPES = (
         embedding_dim=64,
         epochs=1,
         max_vocabulary=1000,
-        max_train_chars=2_000_000,
+        max_train_chars=1_500_000,
         separator="\n",
     ),
 )

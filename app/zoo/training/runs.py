@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -390,21 +391,41 @@ def joined(documents: list[str], separator: str) -> str:
     return "".join(document + separator for document in documents)
 
 
+@dataclass(frozen=True)
+class CharTexts:
+    """A character recipe's three streams, exactly as it trains, validates and measures."""
+
+    train: str
+    validation: str
+    test: str
+    split: TextSplit
+
+
+def char_texts(recipe: Recipe, data_dir: Path, limit: int | None = None) -> CharTexts:
+    """The recipe's documents joined into streams: training capped at max_train_chars, and
+    every stream at `limit` characters (validation at a tenth of it) for quick runs."""
+    if recipe.data == "python_source":
+        split = datasets.python_split(data_dir)
+    else:
+        split = datasets.nsmc_text_split(data_dir, recipe.validation_fraction)
+    train = joined(split.train, recipe.separator)[: recipe.max_train_chars]
+    validation = joined(split.validation, recipe.separator)
+    test = joined(split.test, recipe.separator)
+    if limit is not None:
+        train, test, validation = train[:limit], test[:limit], validation[: max(limit // 10, 2)]
+    return CharTexts(train, validation, test, split)
+
+
 class CharRun(Run):
     """Documents -> one character stream -> character vocabulary fitted on the training part
     -> truncated BPTT -> bits per character on the held-out part, beside n-gram baselines."""
 
     def __init__(self, recipe: Recipe, data_dir: Path, limit: int | None) -> None:
         self.recipe = recipe
-        split = self._split(data_dir)
-        self.data_file, self.split = split.data_file, split.split
-        self.held_out_names = split.test_names
-        train_text = joined(split.train, recipe.separator)[: recipe.max_train_chars]
-        test_text = joined(split.test, recipe.separator)
-        validation_text = joined(split.validation, recipe.separator)
-        if limit is not None:
-            train_text, test_text = train_text[:limit], test_text[:limit]
-            validation_text = validation_text[: max(limit // 10, 2)]
+        texts = char_texts(recipe, data_dir, limit)
+        self.data_file, self.split = texts.split.data_file, texts.split.split
+        self.held_out_names = texts.split.test_names
+        train_text, validation_text, test_text = texts.train, texts.validation, texts.test
         self.tokenizer = char_tokenizer(
             [train_text], min_count=recipe.min_count, max_size=recipe.max_vocabulary
         )
@@ -415,11 +436,6 @@ class CharRun(Run):
         self.held_out_rows = len(self.test_ids)
         self.network = GateNet(self._network_config())
         self.state: BlockStates | None = None
-
-    def _split(self, data_dir: Path) -> TextSplit:
-        if self.recipe.data == "python_source":
-            return datasets.python_split(data_dir)
-        return datasets.nsmc_text_split(data_dir, self.recipe.validation_fraction)
 
     @property
     def vocabulary(self) -> int:
