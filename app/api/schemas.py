@@ -345,6 +345,14 @@ class LabelledProbability(BaseModel):
     probability: float
 
 
+class CameOut(BaseModel):
+    """The token that came next in real text, and how surprised the model was."""
+
+    label: str
+    probability: float
+    bits: float
+
+
 class PredictionOut(BaseModel):
     """Sentiment: label, probability and positive_probability. Classification: label,
     probability and every class's probability. Next-token: the likeliest next token and the top
@@ -358,6 +366,11 @@ class PredictionOut(BaseModel):
     )
     top: list[LabelledProbability] | None = Field(
         default=None, description="Next-token: the likeliest next tokens, most likely first."
+    )
+    came: CameOut | None = Field(
+        default=None,
+        description="Next-token, at every step of real text but the last: the token that came "
+        "next, the probability the model gave it, and its surprise in bits (-log2 p).",
     )
     value: float | None = None
     unit: str | None = None

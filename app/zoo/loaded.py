@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -58,6 +59,8 @@ class Prediction:
     unit: str | None = None
     classes: list[tuple[str, float]] | None = None  # classification: every class, label order
     top: list[tuple[str, float]] | None = None  # next-token: the likeliest, most likely first
+    # next-token, after a step of real text: the token that came next and its probability
+    came: tuple[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         if self.value is not None:
@@ -69,11 +72,19 @@ class Prediction:
                 "classes": _labelled(self.classes),
             }
         if self.top is not None:
-            return {
+            shown = {
                 "label": self.label,
                 "probability": self.probability,
                 "top": _labelled(self.top),
             }
+            if self.came is not None:
+                token, probability = self.came
+                shown["came"] = {
+                    "label": token,
+                    "probability": probability,
+                    "bits": -math.log2(max(probability, 1e-45)),
+                }
+            return shown
         return {
             "label": self.label,
             "probability": self.probability,
@@ -218,7 +229,7 @@ class LoadedModel:
             prepared=prepared,
             trace=traced,
             prediction=self.prediction_of(traced),
-            step_predictions=self.step_predictions(traced),
+            step_predictions=self.step_predictions(traced, prepared.token_ids),
         )
 
     def prediction_of(self, traced: Trace) -> Prediction:
@@ -236,19 +247,31 @@ class LoadedModel:
         """No block is bidirectional, so step t's top output has read steps 0..t only."""
         return not any(spec.bidirectional for spec in self.config.blocks)
 
-    def step_predictions(self, traced: Trace) -> list[Prediction] | None:
+    def step_predictions(
+        self, traced: Trace, token_ids: list[int] | None = None
+    ) -> list[Prediction] | None:
         """The head applied to the top layer's h after every step: the prediction as it forms.
 
         Only for models that read left to right: a backward direction has not read the end of
         the sentence yet at step t, so "the prediction so far" has no meaning there. For a
-        next-token head this is what the model expects to come after each step.
+        next-token head this is what the model expects to come after each step and, given the
+        input's `token_ids`, the probability it gave the token that came (its surprise).
         """
         if not self.reads_left_to_right or not self.config.head:
             return None
         top = traced.layer(-1, "forward").hidden[0]  # (steps, units)
         with torch.no_grad():
             outputs = self.network.head(top)
-        return [self._prediction(row) for row in outputs]
+        predictions = [self._prediction(row) for row in outputs]
+        if self.config.task != "next-token" or token_ids is None:
+            return predictions
+        labels = self.config.class_labels
+        return [
+            replace(prediction, came=(labels[after], float(outputs[step, after])))
+            if step + 1 < len(token_ids) and (after := token_ids[step + 1]) < len(labels)
+            else prediction
+            for step, prediction in enumerate(predictions)
+        ]
 
     def _prediction(self, output: Tensor) -> Prediction:
         task = self.config.task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,28 @@ def test_bits_of_a_certain_model_are_zero() -> None:
             return 1.0
 
     assert bits_per_char(Certain(), "abc") == 0.0
+
+
+@needs_data
+def test_every_step_of_real_text_says_how_surprised_the_model_was(tiny_python: Path) -> None:
+    model = load_model(tiny_python)
+    text = "import os\n"
+    traced = model.run_trace(text)
+    steps = traced.step_predictions
+    assert steps is not None
+    ids = traced.prepared.token_ids
+    assert ids is not None
+    with torch.no_grad():
+        probabilities = model.network(model.network.embed(torch.tensor([ids])))[0]
+
+    for step, prediction in enumerate(steps[:-1]):
+        came = prediction.as_dict()["came"]
+        assert came["label"] == text[step + 1]
+        assert came["probability"] == pytest.approx(
+            float(probabilities[step, ids[step + 1]]), abs=1e-5
+        )
+        assert came["bits"] == pytest.approx(-math.log2(came["probability"]))
+    assert "came" not in steps[-1].as_dict()  # nothing came after the last step
+    assert sum(s.as_dict()["came"]["bits"] for s in steps[:-1]) / (len(text) - 1) == pytest.approx(
+        stream_bits(model.network, ids), abs=1e-4
+    )
