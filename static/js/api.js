@@ -86,6 +86,8 @@ export const api = {
   models: () => request("GET", "/models"),
   model: (id) => request("GET", `/models/${encodeURIComponent(id)}`),
   trace: (id, input) => request("POST", `/models/${encodeURIComponent(id)}/trace`, { input }),
+  /** A language model writes after `prompt`: {text, steps, trace}. */
+  generate: (id, body) => request("POST", `/models/${encodeURIComponent(id)}/generate`, body),
   /** POST a JSON body to any path under /api/v1 (e.g. a teaching series). */
   post: (path, body) => request("POST", path, body),
 };
