@@ -157,7 +157,13 @@ def _char_training_lines(recipe: Recipe, timing: Timing) -> list[str]:
         "the best by validation bits per character kept.",
         f"- Truncated backpropagation through time: {recipe.batch_size} parallel streams of the "
         f"training text, {recipe.bptt} steps per update, the state carried across windows; "
-        f"Adam, learning rate {recipe.learning_rate}, gradient norm clipped to "
+        f"Adam, learning rate {recipe.learning_rate}"
+        + (
+            f" falling linearly to {recipe.final_lr_fraction:g} of it by the last update"
+            if recipe.final_lr_fraction is not None
+            else ""
+        )
+        + ", gradient norm clipped to "
         f"{recipe.gradient_clip}; seed {SEED}.",
     ]
 

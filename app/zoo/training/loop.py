@@ -44,6 +44,9 @@ class Schedule:
     weight_decay: float = 0.0
     gradient_clip: float | None = 1.0  # max gradient norm; None: no clipping
     patience: int | None = None  # epochs without a better validation score before stopping
+    # fit_stream only: the learning rate falls linearly to this fraction of itself by the last
+    # update (None: constant).
+    final_lr_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,7 @@ def fit_stream(
     optimiser = adam(network, schedule)
     streams = streams_of(ids, schedule.batch_size)
     steps = math.ceil((streams.shape[1] - 1) / bptt)
+    decay = _linear_decay(optimiser, schedule.final_lr_fraction, schedule.epochs * steps)
     history: list[dict[str, float]] = []
     best = _BestEpoch(schedule.patience)
     with progress_bar(progress) as bar:
@@ -263,6 +267,8 @@ def fit_stream(
                 )
                 total, rows = total + step.loss, rows + 1
                 bar.update(shown, advance=1, loss=step.loss)
+                if decay is not None:
+                    decay.step()
             network.eval()
             score = task.validation_score()
             history.append({"epoch": epoch, "loss": total / max(rows, 1), "validation": score})
@@ -272,3 +278,15 @@ def fit_stream(
     network.load_state_dict(best.state)
     network.eval()
     return history
+
+
+def _linear_decay(
+    optimiser: torch.optim.Optimizer, final: float | None, updates: int
+) -> torch.optim.lr_scheduler.LambdaLR | None:
+    """The learning rate times 1 at the first update, falling linearly to `final` at the last."""
+    if final is None:
+        return None
+    span = max(updates - 1, 1)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda update: 1.0 - (1.0 - final) * min(update, span) / span
+    )

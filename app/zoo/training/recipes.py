@@ -46,6 +46,7 @@ class Recipe:
     min_count: int = 1
     max_vocabulary: int | None = None
     max_train_chars: int | None = None
+    final_lr_fraction: float | None = None  # language models: linear decay to this fraction
     separator: str = ""  # written after every document when documents are joined into a stream
     # torch's intra-op threads while training. One for the language models: on a 2-core machine
     # shared with other work, two threads made an LSTM step 5-7 times slower, not faster.
@@ -196,6 +197,7 @@ def _characters(model_id: str, title: str, data: str, **options: Any) -> Recipe:
         "gradient_clip": 1.0,
         "validation_fraction": 0.02,
         "threads": 1,
+        "final_lr_fraction": 0.1,
     }
     return Recipe(model_id=model_id, title=title, data=data, **{**defaults, **options})
 
@@ -209,7 +211,6 @@ CHARACTER_RECIPES = (
         embedding_dim=32,
         epochs=1,
         min_count=10,
-        max_train_chars=2_000_000,
     ),
     _characters(
         "chars-ko-lstm",

@@ -65,6 +65,7 @@ class Run:
             weight_decay=recipe.weight_decay,
             gradient_clip=recipe.gradient_clip,
             patience=recipe.patience,
+            final_lr_fraction=recipe.final_lr_fraction,
         )
 
     def train_tensors(self) -> tuple[Tensor, Tensor]:
