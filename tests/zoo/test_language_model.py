@@ -119,3 +119,21 @@ def test_every_step_of_real_text_says_how_surprised_the_model_was(tiny_python: P
     assert sum(s.as_dict()["came"]["bits"] for s in steps[:-1]) / (len(text) - 1) == pytest.approx(
         stream_bits(model.network, ids), abs=1e-4
     )
+
+
+def test_the_learning_rate_falls_linearly_to_its_final_fraction() -> None:
+    from app.zoo.training.loop import _linear_decay
+
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimiser = torch.optim.Adam([parameter], lr=1.0)
+    decay = _linear_decay(optimiser, 0.1, 10)
+    assert decay is not None
+    rates = []
+    for _ in range(10):
+        rates.append(optimiser.param_groups[0]["lr"])
+        optimiser.step()
+        decay.step()
+
+    assert rates[0] == pytest.approx(1.0) and rates[-1] == pytest.approx(0.1)
+    assert rates == sorted(rates, reverse=True)
+    assert _linear_decay(optimiser, None, 10) is None
