@@ -72,7 +72,7 @@ class Prediction:
                 "classes": _labelled(self.classes),
             }
         if self.top is not None:
-            shown = {
+            shown: dict[str, Any] = {
                 "label": self.label,
                 "probability": self.probability,
                 "top": _labelled(self.top),

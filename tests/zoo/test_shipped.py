@@ -173,6 +173,4 @@ def test_shipped_language_model_writes_and_its_vocabulary_is_its_labels(model_id
 
     assert len(writing.text) == 50
     assert writing.traced.prepared.tokens == list(model.config.examples[0] + writing.text)
-    assert model.config.output_width == len(model.tokenizer.word_index) + 1 or (
-        model.config.output_width == model.tokenizer.vocab_size
-    )
+    assert model.config.output_width == model.tokenizer.vocab_size == len(model.config.labels)  # type: ignore[arg-type]

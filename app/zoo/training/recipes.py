@@ -209,7 +209,7 @@ CHARACTER_RECIPES = (
         "python_source",
         hidden_size=128,
         embedding_dim=32,
-        epochs=1,
+        epochs=3,
         min_count=10,
     ),
     _characters(
@@ -218,7 +218,7 @@ CHARACTER_RECIPES = (
         "nsmc_chars",
         hidden_size=128,
         embedding_dim=64,
-        epochs=1,
+        epochs=2,
         max_vocabulary=1000,
         max_train_chars=2_500_000,
         # More, smaller updates: 1,000 outputs learn slowly, and the updates, not the
