@@ -1,4 +1,5 @@
-"""The `gatescope` command: serve | trace | models | train | bench | import | index | atlas.
+"""The `gatescope` command: serve | trace | generate | cells | models | train | bench | import |
+index | atlas.
 
 Heavy modules (uvicorn, training, the benches, importers) are imported inside their commands, so
 `gatescope --help` and argument errors stay instant.
@@ -183,6 +184,101 @@ def _precision_argument(text: str) -> str:
     if text == "full" or (text.isdigit() and int(text) <= 17):
         return text
     raise argparse.ArgumentTypeError("must be 0-17 or 'full'")
+
+
+# -- generate ---------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """A language model writes after a prompt; the prompt and the text go to stdout."""
+    from app.zoo import InputError, ModelRegistry
+    from app.zoo.generation import generate
+    from app.zoo.language import Sampling
+
+    settings = _settings(args)
+    model = ModelRegistry(settings.models_dir, settings.data_dir / "models").get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}")
+    sampling = Sampling(args.temperature, args.top_k, args.seed)
+    try:
+        writing = generate(
+            model, args.prompt, args.length, sampling, settings.max_steps, settings.max_text_chars
+        )
+    except InputError as error:
+        return _fail(str(error))
+    if args.json:
+        steps = [
+            {"token": step.token, "probability": step.probability, **step.candidates.as_dict()}
+            for step in writing.steps
+        ]
+        payload = {"prompt": writing.prompt, "text": writing.text, "steps": steps}
+        _write(json.dumps(payload, ensure_ascii=False, indent=2).encode(), None)
+    else:
+        _write((writing.prompt + writing.text).encode(), None)
+    return 0
+
+
+def _temperature(text: str) -> float:
+    from app.limits import MAX_TEMPERATURE
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 <= value <= MAX_TEMPERATURE:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"must be a number from 0 to {MAX_TEMPERATURE:g}, got {text!r}"
+    )
+
+
+# -- cells ------------------------------------------------------------------------------------
+
+
+def cells_table(document: dict[str, Any]) -> Table:
+    """The best unit per feature, with its score and whether it meets the issue's goal."""
+    table = Table(title=f"interpretable cells of {document.get('model', '?')}")
+    for name in ("feature", "unit", "score", "goal"):
+        table.add_column(name, no_wrap=name != "feature")
+    goals = document.get("goals", {})
+    for unit in document["best"]:
+        metric = "AUROC" if unit["metric"] == "auroc" else "r"
+        goal = goals.get(unit["feature"])
+        met = document.get("met", {}).get(unit["feature"])
+        goal_text = "-" if goal is None else f"{goal:g} {'met' if met else 'not met'}"
+        table.add_row(
+            unit["feature"], unit["unit_name"], f"{metric} {unit['score']:.3f}", goal_text
+        )
+    return table
+
+
+def cmd_cells(args: argparse.Namespace) -> int:
+    """Score every unit of a shipped language model against the interpretable-cell features on
+    its held-out text; print the best unit per feature (and write cells.json with --write)."""
+    from app.features.cells import find_cells
+    from app.zoo import ModelRegistry
+    from app.zoo.store import write_cells
+    from app.zoo.training import RECIPES
+
+    settings = _settings(args)
+    recipe = RECIPES.get(args.model)
+    if recipe is None or recipe.task != "next-token":
+        known = ", ".join(sorted(r.model_id for r in RECIPES.values() if r.task == "next-token"))
+        return _fail(f"cells are found for the shipped language models: {known}")
+    model = ModelRegistry(settings.models_dir).get(args.model)
+    if model is None:
+        return _fail(f"there is no model {args.model!r} in {settings.models_dir}: train it first")
+    try:
+        document = find_cells(model, recipe.data, Path(args.data), args.chars)
+    except FileNotFoundError as error:
+        return _fail(str(error))
+    if args.write:
+        write_cells(settings.models_dir / args.model, document)
+    if args.json:
+        _write(json.dumps(document, ensure_ascii=False, indent=1).encode(), None)
+    else:
+        _console().print(cells_table(document))
+    return 0
 
 
 # -- models -----------------------------------------------------------------------------------
@@ -485,6 +581,32 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--precision", type=_precision_argument, help="decimals (0-17) or full")
     _add_dirs(trace)
     trace.set_defaults(handler=cmd_trace)
+
+    generate = commands.add_parser("generate", help="let a language model write after a prompt")
+    generate.add_argument("model", help="a next-token model id, e.g. chars-python-lstm")
+    generate.add_argument("prompt", help='the text it reads first, e.g. "def "')
+    generate.add_argument(
+        "--length", type=_positive, default=300, help="characters to write (<= 2000)"
+    )
+    generate.add_argument(
+        "--temperature", type=_temperature, default=1.0, help="0 takes the likeliest"
+    )
+    generate.add_argument("--top-k", type=_positive, help="sample among the k likeliest only")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed writes the same text")
+    generate.add_argument(
+        "--json", action="store_true", help="the text and every step's candidates"
+    )
+    _add_dirs(generate)
+    generate.set_defaults(handler=cmd_generate)
+
+    cells = commands.add_parser("cells", help="find a language model's interpretable cells")
+    cells.add_argument("model", help="chars-python-lstm or chars-ko-lstm")
+    cells.add_argument("--data", default=str(PROJECT_ROOT.parent / "shared" / "data"))
+    cells.add_argument("--chars", type=_positive, default=40_000, help="held-out characters")
+    cells.add_argument("--write", action="store_true", help="save as <model>/cells.json")
+    cells.add_argument("--json", action="store_true", help="the whole document as JSON")
+    _add_dirs(cells)
+    cells.set_defaults(handler=cmd_cells)
 
     models = commands.add_parser("models", help="list the models")
     models.add_argument("--json", action="store_true", help="JSON instead of a table")

@@ -17,3 +17,5 @@ MAX_MAXLEN = 10_000  # pad_sequences maxlen, numeric window length
 ABSOLUTE_MAX_STEPS = 20_000  # the most GATESCOPE_MAX_STEPS may allow
 MAX_BATCH_INPUTS = 10_000  # inputs of one predict call, before the operator's max_batch
 MAX_FEATURES = MAX_UNITS  # features per step of a numeric model
+MAX_WRITTEN = 2000  # tokens a language model writes in one generate call
+MAX_TEMPERATURE = 10.0  # sampling temperature of a generate call

@@ -7,7 +7,7 @@ import os
 
 from fastapi import APIRouter, Depends, Response
 
-from app.api import adhoc, atlas, docs, models, playground, teaching, uploads, whatif
+from app.api import adhoc, atlas, docs, models, playground, teaching, uploads, whatif, writing
 from app.api.deps import RegistryDep, require_token
 from app.api.errors import ERROR_RESPONSES
 from app.api.schemas import Health
@@ -16,6 +16,7 @@ api_router = APIRouter(
     prefix="/api/v1", dependencies=[Depends(require_token)], responses=ERROR_RESPONSES
 )
 api_router.include_router(models.router)
+api_router.include_router(writing.router)
 api_router.include_router(adhoc.router)
 api_router.include_router(uploads.router)
 api_router.include_router(teaching.router)  # teaching pages (issue 6): app/api/teaching.py

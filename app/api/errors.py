@@ -44,6 +44,7 @@ MAX_REPORTED_ERRORS = MOST_REPORTED
 API_CODES: dict[str, str] = {
     "unknown_model": "404: no model with this id",
     "not_found": "404: no such route, or no uploaded model with this id",
+    "no_cells": "404: no interpretable cells were found for this model (gatescope cells)",
     "method_not_allowed": "405: the route does not take this method",
     "bad_request": "400: the body could not be read (e.g. malformed multipart data)",
     "too_deep": "422: a JSON body nested too deeply to read",

@@ -55,6 +55,8 @@ def model_trace_size(model: LoadedModel, raw: Any) -> int:
     summed over its blocks."""
     preprocessing = model.config.preprocessing
     steps = len(raw) if isinstance(raw, list) else getattr(preprocessing, "maxlen", 1)
+    if isinstance(raw, str) and model.reads_characters:
+        steps = min(steps, len(raw))  # one step per character
     return sum(
         trace_size(block.cell, steps, block.hidden_size, block.num_layers, block.bidirectional)
         for block in model.config.blocks

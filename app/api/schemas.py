@@ -24,7 +24,14 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.api.errors import MAX_REPORTED_ERRORS, parse_field
-from app.limits import MAX_BATCH_INPUTS, MAX_LAYERS, MAX_UNITS
+from app.limits import (
+    MAX_BATCH_INPUTS,
+    MAX_LAYERS,
+    MAX_TEMPERATURE,
+    MAX_UNITS,
+    MAX_VOCABULARY,
+    MAX_WRITTEN,
+)
 from app.recurrent import CellKind as Cell
 from app.zoo import inputs as rules
 from app.zoo.errors import InputError
@@ -361,6 +368,14 @@ class LabelledProbability(BaseModel):
     probability: float
 
 
+class CameOut(BaseModel):
+    """The token that came next in real text, and how surprised the model was."""
+
+    label: str
+    probability: float
+    bits: float
+
+
 class PredictionOut(BaseModel):
     """Sentiment: label, probability and positive_probability. Classification: label,
     probability and every class's probability. Next-token: the likeliest next token and the top
@@ -374,6 +389,11 @@ class PredictionOut(BaseModel):
     )
     top: list[LabelledProbability] | None = Field(
         default=None, description="Next-token: the likeliest next tokens, most likely first."
+    )
+    came: CameOut | None = Field(
+        default=None,
+        description="Next-token, at every step of real text but the last: the token that came "
+        "next, the probability the model gave it, and its surprise in bits (-log2 p).",
     )
     value: float | None = None
     unit: str | None = None
@@ -463,3 +483,67 @@ class PredictResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     models: int
+
+
+# -- writing (language models) ------------------------------------------------------------------
+
+MAX_SEED = 2**32 - 1
+
+
+class GenerateRequest(BaseModel):
+    """A prompt for a language model (a next-token model) to continue."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"prompt": "def ", "length": 200, "temperature": 0.8, "seed": 1}]
+        },
+    )
+
+    prompt: str = Field(description="The text the model reads first, one step per token.")
+    length: Annotated[int, Field(ge=1, le=MAX_WRITTEN)] = Field(
+        default=200, description="How many tokens (characters) to write."
+    )
+    temperature: Annotated[float, Field(ge=0.0, le=MAX_TEMPERATURE)] = Field(
+        default=1.0,
+        description="Divides the scores before sampling: below 1 safer, above 1 wilder; 0 always "
+        "takes the likeliest token.",
+    )
+    top_k: Annotated[int, Field(ge=1, le=MAX_VOCABULARY)] | None = Field(
+        default=None,
+        description="Sample only among the k likeliest tokens (null: all of them); also how many "
+        "candidates each written step lists (5 when null).",
+    )
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(
+        default=0, description="The same prompt, settings and seed always write the same text."
+    )
+
+
+class WrittenStepOut(BaseModel):
+    """One written token, and what the model expected there."""
+
+    step: int = Field(
+        description="Where the token stands in the trace (the prompt's steps first); its "
+        "candidates are what the model expected after the step before."
+    )
+    token: str
+    probability: float = Field(description="The model's probability of the drawn token.")
+    top: list[LabelledProbability] = Field(
+        description="The likeliest tokens at this step (top_k of them, 5 when top_k is null)."
+    )
+
+
+class GenerateResponse(BaseModel):
+    """The written text, the candidates at every written step, and the trace of it all."""
+
+    model: str
+    prompt: str
+    text: str = Field(description="What the model wrote after the prompt.")
+    length: int
+    temperature: float
+    top_k: int | None
+    seed: int
+    steps: list[WrittenStepOut]
+    trace: TraceResponse = Field(
+        description="The trace of prompt + text: what POST .../trace returns for that text."
+    )

@@ -141,7 +141,7 @@ Weights are float32 (or all float64).
 | `sentiment` | `Dense(1, sigmoid)` | the probability of `labels[1]` | optional, two: `[negative, positive]` (the default) |
 | `classification` | `Dense(N, softmax)`, N from 2 to {max_classes} | every class's probability, the likeliest named | required, N names in output order, all different |
 | `regression` | one output | a value, put back into original units with `target_min`/`target_max` when the target was min-max scaled | none |
-| `next-token` | `Dense(vocabulary, softmax)`, read at every step; no bidirectional block | the likeliest next tokens | required, the token of each output |
+| `next-token` | `Dense(vocabulary, softmax)`, read at every step; no bidirectional block; its text is never padded (one step per token, at most `maxlen`) | the likeliest next tokens | required, the token of each output |
 
 The blocks and head of a three-class text classifier, for example:
 

@@ -27,6 +27,8 @@ arrives. Messages never start with the field (callers put it in front) and never
 | `too_much_text` | more characters in all the texts of one predict call than the limit |
 | `limit_exceeded` | an ad-hoc network size over the operator's limit |
 | `too_large_trace` | a trace that would hold more numbers than the limit |
+| `not_a_language_model` | asked to write text with a model that does not predict the next token |
+| `too_long_writing` | prompt and written text together longer than a trace may be |
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ INPUT_CODES: dict[str, str] = {
     "too_much_text": "more characters in all the texts of one predict call than the limit",
     "limit_exceeded": "an ad-hoc network size over the limit",
     "too_large_trace": "a trace would hold more numbers than the limit",
+    "not_a_language_model": "the model does not predict the next token, so it cannot write",
+    "too_long_writing": "prompt and written text together longer than a trace may be",
 }
 
 
@@ -377,3 +381,27 @@ def _raise(errors: list[InputError]) -> None:
         raise errors[0]
     if errors:
         raise InputErrors(errors)
+
+
+# -- writing (language models) ------------------------------------------------------------------
+
+
+def not_a_language_model(task: str) -> InputError:
+    return InputError(
+        "",
+        "not_a_language_model",
+        f"this model predicts {task}, not the next token, so it cannot write text",
+        {"task": task},
+    )
+
+
+def check_writing_length(prompt_steps: int, length: int, field: str, limit: int) -> None:
+    """The prompt's steps plus the steps written must fit in one trace of `limit` steps."""
+    if prompt_steps + length > limit:
+        raise InputError(
+            field,
+            "too_long_writing",
+            f"is {length}, and with the prompt's {prompt_steps} steps the text would have "
+            f"{prompt_steps + length} steps; the limit is {limit}",
+            {"length": length, "prompt_steps": prompt_steps, "limit": limit},
+        )

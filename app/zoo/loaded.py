@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -72,6 +73,8 @@ class Prediction:
     unit: str | None = None
     classes: list[tuple[str, float]] | None = None  # classification: every class, label order
     top: list[tuple[str, float]] | None = None  # next-token: the likeliest, most likely first
+    # next-token, after a step of real text: the token that came next and its probability
+    came: tuple[str, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         if self.value is not None:
@@ -83,11 +86,19 @@ class Prediction:
                 "classes": _labelled(self.classes),
             }
         if self.top is not None:
-            return {
+            shown: dict[str, Any] = {
                 "label": self.label,
                 "probability": self.probability,
                 "top": _labelled(self.top),
             }
+            if self.came is not None:
+                token, probability = self.came
+                shown["came"] = {
+                    "label": token,
+                    "probability": probability,
+                    "bits": -math.log2(max(probability, 1e-45)),
+                }
+            return shown
         return {
             "label": self.label,
             "probability": self.probability,
@@ -115,6 +126,7 @@ class LoadedModel:
         self.network = network.eval()
         self.source = source
         self.card = ""
+        self.cells: dict[str, Any] | None = None  # cells.json: the best unit per feature
 
     @property
     def id(self) -> str:
@@ -176,12 +188,25 @@ class LoadedModel:
             raise no_known_words(field_name)
         truncated = truncation_of(len(pairs), spec.maxlen, spec.truncating)
         pairs = _fit_length(pairs, spec.maxlen, spec.truncating)
-        if not spec.mask_padding:
+        if self.pads:
             padding: list[tuple[str, int, TokenKind]] = [(PAD_TOKEN, 0, "pad")] * (
                 spec.maxlen - len(pairs)
             )
             pairs = padding + pairs if spec.padding == "pre" else pairs + padding
         return pairs, truncated
+
+    @property
+    def pads(self) -> bool:
+        """Whether text is padded to maxlen: never for a language model (next-token), whose
+        steps are the input's own tokens, nor with mask_padding (padding steps are skipped)."""
+        spec = self.config.preprocessing
+        assert isinstance(spec, TextPreprocessing)
+        return self.config.task != "next-token" and not spec.mask_padding
+
+    @property
+    def reads_characters(self) -> bool:
+        """A text model whose tokens are single characters (a character tokenizer)."""
+        return self.config.input_kind == "text" and self.tokenizer.char_level
 
     def _token(self, word: str) -> tuple[str, int, TokenKind] | None:
         """A word's id as Keras's texts_to_sequences gives it; None where Keras drops it."""
@@ -246,7 +271,7 @@ class LoadedModel:
             prepared=prepared,
             trace=traced,
             prediction=self.prediction_of(traced),
-            step_predictions=self.step_predictions(traced),
+            step_predictions=self.step_predictions(traced, prepared.token_ids),
         )
 
     def prediction_of(self, traced: Trace) -> Prediction:
@@ -264,19 +289,31 @@ class LoadedModel:
         """No block is bidirectional, so step t's top output has read steps 0..t only."""
         return not any(spec.bidirectional for spec in self.config.blocks)
 
-    def step_predictions(self, traced: Trace) -> list[Prediction] | None:
+    def step_predictions(
+        self, traced: Trace, token_ids: list[int] | None = None
+    ) -> list[Prediction] | None:
         """The head applied to the top layer's h after every step: the prediction as it forms.
 
         Only for models that read left to right: a backward direction has not read the end of
         the sentence yet at step t, so "the prediction so far" has no meaning there. For a
-        next-token head this is what the model expects to come after each step.
+        next-token head this is what the model expects to come after each step and, given the
+        input's `token_ids`, the probability it gave the token that came (its surprise).
         """
         if not self.reads_left_to_right or not self.config.head:
             return None
         top = traced.layer(-1, "forward").hidden[0]  # (steps, units)
         with torch.no_grad():
             outputs = self.network.head(top)
-        return [self._prediction(row) for row in outputs]
+        predictions = [self._prediction(row) for row in outputs]
+        if self.config.task != "next-token" or token_ids is None:
+            return predictions
+        labels = self.config.class_labels
+        return [
+            replace(prediction, came=(labels[after], float(outputs[step, after])))
+            if step + 1 < len(token_ids) and (after := token_ids[step + 1]) < len(labels)
+            else prediction
+            for step, prediction in enumerate(predictions)
+        ]
 
     def _prediction(self, output: Tensor) -> Prediction:
         task = self.config.task
@@ -295,12 +332,12 @@ class LoadedModel:
             label, probability = max(classes, key=lambda pair: pair[1])
             return Prediction(label=label, probability=probability, classes=classes)
         if task == "next-token":
-            return self._next_token(output)
+            return self.next_token(output)
         return Prediction(value=self._unscale_target(float(output[0])), unit=self._target_unit)
 
-    def _next_token(self, output: Tensor) -> Prediction:
-        """The likeliest next tokens, most likely first."""
-        probabilities, indices = torch.topk(output, min(TOP_TOKENS, output.shape[-1]))
+    def next_token(self, output: Tensor, count: int = TOP_TOKENS) -> Prediction:
+        """The `count` likeliest next tokens of a next-token head's output, most likely first."""
+        probabilities, indices = torch.topk(output, min(count, output.shape[-1]))
         labels = self.config.class_labels
         top = [
             (labels[int(index)], float(probability))

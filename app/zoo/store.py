@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -26,6 +27,7 @@ from app.zoo.spec import ModelConfig, upgrade_state
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.md"
+CELLS_FILE = "cells.json"  # optional: a language model's interpretable cells (gatescope cells)
 
 
 WEIGHT_DTYPES = (torch.float32, torch.float64)
@@ -123,7 +125,27 @@ def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
         model.card = card.read_text(encoding="utf-8") if card.is_file() else ""
     except (OSError, UnicodeDecodeError) as error:
         raise ModelFormatError(f"{card} is not readable UTF-8 text: {error}") from error
+    model.cells = _read_cells(directory / CELLS_FILE)
     return model
+
+
+def _read_cells(path: Path) -> dict[str, Any] | None:
+    """cells.json when present and a JSON object, else None (a broken file hides the panel,
+    never the model)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return cells if isinstance(cells, dict) else None
+
+
+def write_cells(directory: Path, cells: dict[str, Any]) -> Path:
+    """Write a model's cells.json beside its config (atomically: a temporary file renamed)."""
+    path = Path(directory) / CELLS_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(cells, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(partial, path)
+    return path
 
 
 def save_model(network: GateNet, config: ModelConfig, card: str, directory: Path) -> Path:

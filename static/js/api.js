@@ -88,6 +88,8 @@ export const api = {
   trace: (id, input) => request("POST", `/models/${encodeURIComponent(id)}/trace`, { input }),
   /** GET any path under /api/v1 (e.g. /knobs). */
   get: (path) => request("GET", path),
+  /** A language model writes after `prompt`: {text, steps, trace}. */
+  generate: (id, body) => request("POST", `/models/${encodeURIComponent(id)}/generate`, body),
   /** POST a JSON body to any path under /api/v1 (e.g. a teaching series). */
   post: (path, body) => request("POST", path, body),
 };

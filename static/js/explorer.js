@@ -45,6 +45,9 @@ const els = {
   heatmaps: byId("heatmaps"),
   unitTitle: byId("unit-title"),
   barsTitle: byId("bars-title"),
+  writeControls: byTestId("write-controls"),
+  writeLength: byTestId("write-length"),
+  write: byTestId("write-text"),
 };
 
 const views = {
@@ -77,6 +80,7 @@ const state = {
   unit: 1,
   input: null, // the box text the current trace was run on
   locations: null,
+  writing: null, // {promptSteps} while the box shows text a language model wrote, step by step
 };
 
 const player = new Player((index, playing) => {
@@ -176,6 +180,7 @@ function renderInputHints() {
     ? (model.features || []).map(() => "0.0").join(", ")
     : t("input.placeholder.text");
   els.input.lang = model.language || "";
+  els.writeControls.hidden = model.task !== "next-token";
 }
 
 function fillExamples(examples) {
@@ -212,12 +217,46 @@ async function runTrace({ push = true, view = null } = {}) {
   const retry = () => runTrace({ push, view });
   const payload = await shell.request(() => api.trace(model.id, read.input), { read, retry });
   if (payload === null || state.model !== model) return;
+  state.writing = null;
   state.input = read.text;
   state.locations = read.locations;
   attribution.follow(model.id, read.input);
   await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
   else syncUrl();
+}
+
+// -- a language model writes -----------------------------------------------------------------
+
+const WRITE_TEMPERATURE = 0.8;
+
+/** The model writes after the box's text; the text streams into the box as the gates play. */
+async function writeText() {
+  errors.clear();
+  const model = state.model;
+  if (!model || model.task !== "next-token") return;
+  const read = shell.readInput();
+  if (!read) return;
+  const length = clamp(Math.round(Number(els.writeLength.value)) || 200, 1, 2000);
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  const body = { prompt: read.input, length, temperature: WRITE_TEMPERATURE, top_k: 10, seed };
+  const retry = () => writeText();
+  const payload = await shell.request(() => api.generate(model.id, body), { read, retry });
+  if (payload === null || state.model !== model) return;
+  const promptSteps = payload.trace.steps - payload.steps.length;
+  state.input = read.text + payload.text;
+  state.locations = null;
+  state.writing = { promptSteps };
+  document.body.dataset.written = payload.text;
+  await render(payload.trace, { step: promptSteps, unit: 1, layer: 1, dir: "forward" });
+  pushState(urlState());
+  player.play();
+}
+
+/** While writing, the box shows the text up to the current step. */
+function streamInto(step) {
+  if (!state.writing || !state.trace?.tokens) return;
+  els.input.value = state.trace.tokens.slice(0, step).join("");
 }
 
 // -- rendering --------------------------------------------------------------------------------
@@ -339,6 +378,7 @@ function applyStep(step, { force = false } = {}) {
   els.forward.disabled = step >= steps;
   els.barsTitle.textContent = t("bars.title", { t: step });
   views.tokens.setStep(step);
+  streamInto(step);
   const layer = state.trace.layers[state.layerIndex];
   views.equations.update(state.trace, layer, step, state.unit);
   const updates = [];
@@ -406,6 +446,7 @@ function setPlayButton(playing) {
 
 function bindControls() {
   els.run.addEventListener("click", () => runTrace());
+  els.write.addEventListener("click", () => writeText().catch(onFailure));
   els.model.addEventListener("change", () => selectModel(els.model.value, { fillExample: true }).catch(onFailure));
   els.examples.addEventListener("change", () => {
     const index = Number.parseInt(els.examples.value, 10);

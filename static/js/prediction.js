@@ -93,7 +93,12 @@ export class PredictionView {
       return top.map((entry) => ({ name: labelText(entry.label, this.names), label: entry.label, y: steps.map((item) => probabilityOf(item, entry.label)) }));
     }
     if (this.task === "next-token") {
-      return [{ name: t("prediction.next.top"), y: steps.map((item) => item?.top?.[0]?.probability ?? null), text: steps.map((item) => item?.top?.[0]?.label ?? "") }];
+      const lines = [{ name: t("prediction.next.top"), y: steps.map((item) => item?.top?.[0]?.probability ?? null), text: steps.map((item) => item?.top?.[0]?.label ?? "") }];
+      // Real text: how likely the model found what came next (low where it was surprised).
+      if (steps.some((item) => item?.came)) {
+        lines.push({ name: t("prediction.came.line"), y: steps.map((item) => item?.came?.probability ?? null), text: steps.map((item) => item?.came?.label ?? "") });
+      }
+      return lines;
     }
     return [{ name: "", y: steps.map((item) => (isSentiment(item) ? item.positive_probability : item?.value ?? null)) }];
   }
@@ -112,11 +117,11 @@ export class PredictionView {
     const pad = (high - low) * 0.1 || 1;
     return {
       font: { ...FONT, size: 13 },
-      height: this.task === "classification" ? 136 : 112,
-      margin: { l: 44, r: 10, t: this.task === "classification" ? 30 : 8, b: 22 },
+      height: this.lines.length > 1 ? 136 : 112,
+      margin: { l: 44, r: 10, t: this.lines.length > 1 ? 30 : 8, b: 22 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fff",
-      showlegend: this.task === "classification",
+      showlegend: this.lines.length > 1,
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
       xaxis: { range: [0.5, this.series.length + 0.5], fixedrange: true, gridcolor: "#eee" },
       yaxis: {
@@ -193,6 +198,17 @@ export class PredictionView {
     this.box.append(paragraph("detail", t("prediction.next", { t: step })));
     this.box.append(paragraph("label", String(item.top[0].label)));
     this.box.append(classBars(item.top, item.top[0].label, "next-token-candidates", "next-token-candidate"));
+    if (item.came) {
+      const came = paragraph("detail", t("prediction.came", {
+        label: JSON.stringify(item.came.label),
+        p: item.came.probability.toFixed(3),
+        bits: item.came.bits.toFixed(2),
+      }));
+      came.dataset.testid = "next-token-came";
+      came.dataset.label = item.came.label;
+      came.dataset.bits = String(item.came.bits);
+      this.box.append(came);
+    }
   }
 
   renderBox(step) {

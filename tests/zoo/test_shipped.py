@@ -44,7 +44,8 @@ def test_shipped_model_loads_and_its_id_is_its_folder(model_id: str) -> None:
     assert model.config.title == RECIPES[model_id].title
     assert model.config.cell == RECIPES[model_id].cell
     sizes = {path.name: path.stat().st_size for path in (MODELS_DIR / model_id).iterdir()}
-    assert set(sizes) == {"config.json", "weights.safetensors", "card.md"}
+    assert {"config.json", "weights.safetensors", "card.md"} <= set(sizes)
+    assert set(sizes) <= {"config.json", "weights.safetensors", "card.md", "cells.json"}
     assert max(sizes.values()) < MAX_FILE_BYTES
 
 
@@ -81,6 +82,8 @@ def test_shipped_card_names_data_metric_and_command(model_id: str) -> None:
     assert "Wall time" in card and "Intended use" in card
     if recipe.task == "sentiment":
         assert "accuracy" in card
+    elif recipe.task == "next-token":
+        assert "bits per character" in card and "3-gram" in card and "5-gram" in card
     else:
         assert "RMSE" in card and "persistence" in card
     assert "limit=" not in card  # shipped models are the full recipe, not a quick run
@@ -133,3 +136,57 @@ def test_shipped_weather_model_predicts_celsius_and_beats_persistence(model_id: 
 
 def test_models_dir_is_the_projects(tmp_path: Path) -> None:
     assert MODELS_DIR.name == "models" and (MODELS_DIR.parent / "app").is_dir()
+
+
+LANGUAGE_MODELS = sorted(m for m in RECIPES if RECIPES[m].task == "next-token")
+LM_SLICE = 20_000  # held-out characters measured here (the card has them all)
+
+
+# chars-ko-lstm does not beat its 3-gram yet (4.47 against 4.15 bits per character in its card):
+# a known shortfall of issue 15, kept visible as a strict xfail rather than dropped.
+BEHIND_THE_TRIGRAM = {"chars-ko-lstm"}
+
+
+@needs_data
+@pytest.mark.data
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        pytest.param(
+            model_id,
+            marks=pytest.mark.xfail(strict=True, reason="behind its 3-gram; see the card"),
+        )
+        if model_id in BEHIND_THE_TRIGRAM
+        else model_id
+        for model_id in LANGUAGE_MODELS
+    ],
+)
+def test_shipped_language_model_beats_the_trigram_on_held_out_text(model_id: str) -> None:
+    from app.zoo.language import stream_bits
+    from app.zoo.training.ngrams import KneserNey, as_symbols, bits_per_char
+    from app.zoo.training.runs import char_texts
+
+    model = shipped(model_id)
+    texts = char_texts(RECIPES[model_id], DATA_DIR)
+    train_ids, test_ids = (
+        model.tokenizer.texts_to_sequences([text])[0] for text in (texts.train, texts.test)
+    )
+    test_ids = test_ids[:LM_SLICE]
+    vocabulary = len(model.config.class_labels) - 1  # padding is never a character
+    trigram = KneserNey(3, vocabulary).fit(as_symbols(train_ids))
+
+    assert stream_bits(model.network, test_ids) < bits_per_char(trigram, as_symbols(test_ids))
+
+
+@pytest.mark.parametrize("model_id", LANGUAGE_MODELS)
+def test_shipped_language_model_writes_and_its_vocabulary_is_its_labels(model_id: str) -> None:
+    from app.zoo.generation import generate
+    from app.zoo.language import Sampling
+
+    model = shipped(model_id)
+    writing = generate(model, model.config.examples[0], 50, Sampling(temperature=0.8, seed=1))
+
+    assert len(writing.text) == 50
+    assert writing.traced.prepared.tokens == list(model.config.examples[0] + writing.text)
+    assert model.config.output_width == model.tokenizer.vocab_size == len(model.config.labels)  # type: ignore[arg-type]

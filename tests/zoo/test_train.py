@@ -34,7 +34,10 @@ SHIPPED_IDS = {
     "sentiment-en-rnn",
     "weather-gru",
     "weather-lstm",
+    "chars-python-lstm",
+    "chars-ko-lstm",
 }
+LANGUAGE_MODELS = {"chars-python-lstm", "chars-ko-lstm"}
 
 
 def test_there_is_one_recipe_per_shipped_model() -> None:
@@ -46,7 +49,11 @@ def test_recipes_stay_small_enough_to_read_on_screen(model_id: str) -> None:
     recipe = RECIPES[model_id]
     cell_name = "RNN" if recipe.cell == "rnn" else recipe.cell.upper()
 
-    assert 16 <= recipe.hidden_size <= 64
+    if model_id in LANGUAGE_MODELS:  # the size: 128-256 units, 1-2 layers
+        assert 128 <= recipe.hidden_size <= 256 and recipe.num_layers <= 2
+        assert recipe.task == "next-token" and recipe.cell == "lstm"
+    else:
+        assert 16 <= recipe.hidden_size <= 64
     assert cell_name in recipe.title and f"{recipe.hidden_size} units" in recipe.title
 
 

@@ -57,6 +57,8 @@ def card(recipe: Recipe, run: Run, metrics: dict[str, float], timing: Timing) ->
 
 
 def _data_lines(run: Run, timing: Timing) -> list[str]:
+    if run.recipe.task == "next-token":
+        return _char_data_lines(run, timing)
     return [
         f"- File: `{run.data_file}` (from the shared data folder, `../shared/data`).",
         f"- Split: {run.split}.",
@@ -67,7 +69,27 @@ def _data_lines(run: Run, timing: Timing) -> list[str]:
     ]
 
 
+def _char_data_lines(run: Run, timing: Timing) -> list[str]:
+    names = getattr(run, "held_out_names", [])
+    lines = [
+        f"- Files: `{run.data_file}` (from the shared data folder, `../shared/data`).",
+        f"- Split: {run.split}.",
+        f"- Characters: {run.train_rows:,} for training, {run.validation_rows:,} for validation "
+        f"(to pick the best epoch), {run.held_out_rows:,} held out"
+        + (f" (a quick run: {timing.quick})" if timing.quick else "")
+        + ".",
+        f"- Vocabulary: {run.network.head.layers[-1].out_features} symbols (padding, the unknown "
+        "symbol, and the characters seen often enough in training), in config.json as the "
+        "tokenizer and the labels.",
+    ]
+    if names:
+        lines.append(f"- Held-out files: {', '.join(f'`{name}`' for name in names)}.")
+    return lines
+
+
 def _metric_lines(recipe: Recipe, metrics: dict[str, float]) -> list[str]:
+    if recipe.task == "next-token":
+        return _bits_lines(metrics)
     if recipe.task == "sentiment":
         return [
             f"- accuracy: {metrics['accuracy']:.4f} (held out)",
@@ -80,7 +102,40 @@ def _metric_lines(recipe: Recipe, metrics: dict[str, float]) -> list[str]:
     ]
 
 
+def _bits_lines(metrics: dict[str, float]) -> list[str]:
+    """Held-out bits per character of the model and of the baselines, and where it stands."""
+    model = metrics["bpc"]
+    rows = [
+        ("this LSTM", model),
+        ("unigram (add-one)", metrics["unigram_bpc"]),
+        ("3-gram (interpolated Kneser-Ney)", metrics["trigram_bpc"]),
+        ("5-gram (interpolated Kneser-Ney)", metrics["fivegram_bpc"]),
+    ]
+    lines = [
+        "Bits per character on the held-out text (lower is better; every model scores the same "
+        "characters, each given the text before it; the n-grams are fitted on the same training "
+        "characters and the same vocabulary, rare characters as one unknown symbol):",
+        "",
+        "| model | bits per character |",
+        "|---|---|",
+        *[f"| {name} | {value:.3f} |" for name, value in rows],
+        "",
+        f"- Against the 3-gram: {_standing(model, metrics['trigram_bpc'])}.",
+        f"- Against the 5-gram: {_standing(model, metrics['fivegram_bpc'])}.",
+    ]
+    return lines
+
+
+def _standing(model: float, baseline: float) -> str:
+    difference = baseline - model
+    if difference > 0:
+        return f"better by {difference:.3f} bits per character"
+    return f"worse by {-difference:.3f} bits per character"
+
+
 def _training_lines(recipe: Recipe, timing: Timing) -> list[str]:
+    if recipe.task == "next-token":
+        return _char_training_lines(recipe, timing)
     return [
         f"- Command: `gatescope train {recipe.model_id}`"
         + (f" (this copy: {timing.quick})" if timing.quick else ""),
@@ -93,7 +148,35 @@ def _training_lines(recipe: Recipe, timing: Timing) -> list[str]:
     ]
 
 
+def _char_training_lines(recipe: Recipe, timing: Timing) -> list[str]:
+    return [
+        f"- Command: `gatescope train {recipe.model_id}`"
+        + (f" (this copy: {timing.quick})" if timing.quick else ""),
+        f"- Wall time: {timing.wall:.0f} s (CPU time {timing.cpu:.0f} s, {timing.threads} torch "
+        f"thread(s), on a 2-core machine shared with other work); {timing.epochs_run} epoch(s), "
+        "the best by validation bits per character kept.",
+        f"- Truncated backpropagation through time: {recipe.batch_size} parallel streams of the "
+        f"training text, {recipe.bptt} steps per update, the state carried across windows; "
+        f"Adam, learning rate {recipe.learning_rate}"
+        + (
+            f" falling linearly to {recipe.final_lr_fraction:g} of it by the last update"
+            if recipe.final_lr_fraction is not None
+            else ""
+        )
+        + ", gradient norm clipped to "
+        f"{recipe.gradient_clip}; seed {SEED}.",
+    ]
+
+
 def _use_lines(recipe: Recipe) -> list[str]:
+    if recipe.task == "next-token":
+        return [
+            "- For teaching: watch a character-level LSTM read or write text step by step, see "
+            "what it expected next at every character, and find its interpretable cells "
+            "(`gatescope cells`).",
+            "- Not a code or text generator for real use: a small model trained for minutes; "
+            "what it writes looks like its training text and means nothing.",
+        ]
     if recipe.task == "sentiment":
         return [
             "- For teaching: watch the gates of a small recurrent network read a review token "

@@ -171,6 +171,84 @@ def _write_atomically(path: Path, text: str) -> None:
         pass  # a cache is only a cache
 
 
+# -- characters ---------------------------------------------------------------------------------
+
+PYTHON_DIR = "python_source/files"
+PYTHON_HELD_OUT = 0.1  # of the files
+PYTHON_VALIDATION = 0.05  # of the files, carved from the training files
+
+
+class TextSplit(NamedTuple):
+    """A language model's documents: training, validation and held out, and how they were split."""
+
+    train: list[str]
+    validation: list[str]
+    test: list[str]
+    data_file: str
+    split: str
+    test_names: list[str]  # the held-out documents' names (files), or [] for NSMC
+
+
+def python_files(data_dir: Path) -> list[Path]:
+    """The standard library's modules, in name order."""
+    folder = data_dir / PYTHON_DIR
+    files = sorted(folder.glob("*.py")) if folder.is_dir() else []
+    if not files:
+        raise FileNotFoundError(
+            f"training data not found: looked for {folder}/*.py (pass data_dir, or `--data`, "
+            "pointing at the shared data folder that holds python_source/)"
+        )
+    return files
+
+
+def python_split(data_dir: Path) -> TextSplit:
+    """Whole files, split by a seeded permutation: ~10 % held out, ~5 % for validation."""
+    files = python_files(data_dir)
+    order = np.random.default_rng(SEED).permutation(len(files))
+    held = max(1, round(len(files) * PYTHON_HELD_OUT))
+    valid = max(1, round(len(files) * PYTHON_VALIDATION))
+    test = sorted(files[i] for i in order[:held])
+    validation = sorted(files[i] for i in order[held : held + valid])
+    train = sorted(files[i] for i in order[held + valid :])
+    split = (
+        f"by file: a seeded (numpy default_rng({SEED})) permutation of the {len(files)} files; "
+        f"{len(test)} held out, {len(validation)} for validation, {len(train)} for training"
+    )
+    return TextSplit(
+        [read_text(path) for path in train],
+        [read_text(path) for path in validation],
+        [read_text(path) for path in test],
+        PYTHON_DIR + "/*.py",
+        split,
+        [path.name for path in test],
+    )
+
+
+def read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def nsmc_text_split(data_dir: Path, validation_fraction: float) -> TextSplit:
+    """NSMC reviews as documents: ratings_train.tsv for training (a seeded part for
+    validation), ratings_test.tsv held out."""
+    train_file = require(data_dir / "nsmc" / "ratings_train.tsv")
+    test_file = require(data_dir / "nsmc" / "ratings_test.tsv")
+    train_rows, validation_rows = carve_validation(nsmc_rows(train_file), validation_fraction)
+    split = (
+        "trained on ratings_train.tsv (a seeded "
+        f"{validation_fraction:.0%} of it for validation), measured on ratings_test.tsv; "
+        "one review per line"
+    )
+    return TextSplit(
+        [text for text, _ in train_rows],
+        [text for text, _ in validation_rows],
+        [text for text, _ in nsmc_rows(test_file)],
+        "nsmc/ratings_train.tsv",
+        split,
+        [],
+    )
+
+
 # -- weather ------------------------------------------------------------------------------------
 
 

@@ -44,6 +44,9 @@ class Schedule:
     weight_decay: float = 0.0
     gradient_clip: float | None = 1.0  # max gradient norm; None: no clipping
     patience: int | None = None  # epochs without a better validation score before stopping
+    # fit_stream only: the learning rate falls linearly to this fraction of itself by the last
+    # update (None: constant).
+    final_lr_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -224,3 +227,79 @@ def _epoch(
         total += step.loss * step.rows
         bar.update(shown, advance=1, loss=step.loss)
     return total / len(inputs)
+
+
+# -- language models: truncated backpropagation through time ---------------------------------
+
+
+class StreamTrainable(Trainable, Protocol):
+    """A language model trained on one long stream: its loss carries the recurrent state
+    from one window to the next, and `reset_state` forgets it (at each epoch's start)."""
+
+    def reset_state(self) -> None: ...
+
+
+def streams_of(ids: Tensor, batch_size: int) -> Tensor:
+    """One long id sequence as `batch_size` parallel streams (batch_size, length); the tail
+    that does not fill a row is dropped."""
+    length = len(ids) // batch_size
+    return ids[: length * batch_size].view(batch_size, length)
+
+
+def windows_of(streams: Tensor, bptt: int) -> Iterator[tuple[Tensor, Tensor]]:
+    """(inputs, targets) windows of up to `bptt` steps; targets are the inputs one step on."""
+    length = streams.shape[1]
+    for start in range(0, length - 1, bptt):
+        end = min(start + bptt, length - 1)
+        yield streams[:, start:end], streams[:, start + 1 : end + 1]
+
+
+def fit_stream(
+    task: StreamTrainable, ids: Tensor, schedule: Schedule, bptt: int, progress: bool = True
+) -> list[dict[str, float]]:
+    """Truncated BPTT: every epoch walks `schedule.batch_size` parallel streams of `ids` in
+    windows of `bptt` steps, one `train_step` per window, the state carried (detached) between
+    windows. Keeps the best epoch by `task.validation_score()`; the network ends in eval mode."""
+    network = task.network
+    optimiser = adam(network, schedule)
+    streams = streams_of(ids, schedule.batch_size)
+    steps = math.ceil((streams.shape[1] - 1) / bptt)
+    decay = _linear_decay(optimiser, schedule.final_lr_fraction, schedule.epochs * steps)
+    history: list[dict[str, float]] = []
+    best = _BestEpoch(schedule.patience)
+    with progress_bar(progress) as bar:
+        shown = bar.add_task(schedule.name, total=schedule.epochs * steps, loss=0.0, metric="")
+        for epoch in range(1, schedule.epochs + 1):
+            bar.update(shown, description=f"{schedule.name} epoch {epoch}/{schedule.epochs}")
+            network.train()
+            task.reset_state()
+            total, rows = 0.0, 0
+            for inputs, targets in windows_of(streams, bptt):
+                step = train_step(
+                    network, task.loss, inputs, targets, optimiser, schedule.gradient_clip
+                )
+                total, rows = total + step.loss, rows + 1
+                bar.update(shown, advance=1, loss=step.loss)
+                if decay is not None:
+                    decay.step()
+            network.eval()
+            score = task.validation_score()
+            history.append({"epoch": epoch, "loss": total / max(rows, 1), "validation": score})
+            bar.update(shown, metric=task.shown(score))
+            if not best.offer(score, network) and best.patience_ran_out:
+                break
+    network.load_state_dict(best.state)
+    network.eval()
+    return history
+
+
+def _linear_decay(
+    optimiser: torch.optim.Optimizer, final: float | None, updates: int
+) -> torch.optim.lr_scheduler.LambdaLR | None:
+    """The learning rate times 1 at the first update, falling linearly to `final` at the last."""
+    if final is None:
+        return None
+    span = max(updates - 1, 1)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda update: 1.0 - (1.0 - final) * min(update, span) / span
+    )

@@ -12,9 +12,9 @@ from app.config import PROJECT_ROOT
 from app.zoo.store import save_model
 from app.zoo.training.card import Timing, card, quick_note
 from app.zoo.training.datasets import DEFAULT_DATA_DIR
-from app.zoo.training.loop import fit, seed_everything
+from app.zoo.training.loop import fit, fit_stream, seed_everything
 from app.zoo.training.recipes import SEED, Recipe, recipe_for
-from app.zoo.training.runs import build_run
+from app.zoo.training.runs import CharRun, build_run
 
 DEFAULT_OUT_DIR = PROJECT_ROOT / "models"
 
@@ -41,17 +41,18 @@ def train(
     limit: int | None = None,
     epochs: int | None = None,
     progress: bool = True,
-    threads: int = 2,
+    threads: int | None = None,
 ) -> TrainReport:
     """Train the shipped model `model_id` from scratch and write it to `out_dir/<model_id>/`.
 
     `limit` caps the training rows and the held-out rows (for quick checks); `epochs`
     overrides the recipe's; `threads` is torch's intra-op thread count while training (the
-    previous count is restored). Seeded: the same arguments give the same weights.
+    recipe's unless given; the previous count is restored). Seeded: the same arguments give
+    the same weights.
     """
     recipe = recipe_for(model_id)
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads or recipe.threads)
     try:
         return _train(recipe, Path(data_dir), Path(out_dir), limit, epochs, progress)
     finally:
@@ -69,7 +70,12 @@ def _train(
     wall, cpu = time.perf_counter(), time.process_time()
     seed_everything(SEED)
     run = build_run(recipe, data_dir, limit)
-    history = fit(run, *run.train_tensors(), run.schedule(epochs), progress)
+    if isinstance(run, CharRun):
+        history = fit_stream(
+            run, run.train_tensors()[0], run.schedule(epochs), recipe.bptt, progress
+        )
+    else:
+        history = fit(run, *run.train_tensors(), run.schedule(epochs), progress)
     metrics = run.evaluate()
     timing = Timing(
         wall=time.perf_counter() - wall,

@@ -19,7 +19,7 @@ class Recipe:
 
     model_id: str
     title: str
-    data: str  # "nsmc", "movie_snippets" or "weather"
+    data: str  # "nsmc", "movie_snippets", "weather", or (characters) "python_source", "nsmc_chars"
     cell: CellKind
     hidden_size: int
     epochs: int
@@ -39,14 +39,32 @@ class Recipe:
     head: tuple[tuple[int, str], ...] = ((1, "sigmoid"),)
     examples: tuple[Any, ...] = ()  # text: (sentence, label); numbers: chosen by date
     gradient_clip: float = 1.0
+    # Character language models: truncated BPTT over `batch_size` parallel streams of the
+    # training text, `bptt` steps per update; characters seen fewer than `min_count` times (or
+    # beyond `max_vocabulary` indices) become the unknown symbol; `max_train_chars` caps the text.
+    bptt: int = 0
+    min_count: int = 1
+    max_vocabulary: int | None = None
+    max_train_chars: int | None = None
+    final_lr_fraction: float | None = None  # language models: linear decay to this fraction
+    separator: str = ""  # written after every document when documents are joined into a stream
+    # torch's intra-op threads while training. One for the language models: on a 2-core machine
+    # shared with other work, two threads made an LSTM step 5-7 times slower, not faster.
+    threads: int = 2
 
     @property
-    def task(self) -> Literal["sentiment", "regression"]:
+    def task(self) -> Literal["sentiment", "regression", "next-token"]:
+        if self.data in CHARACTER_DATA:
+            return "next-token"
         return "regression" if self.data == "weather" else "sentiment"
 
     @property
     def language(self) -> Literal["ko", "en"] | None:
-        return {"nsmc": "ko", "movie_snippets": "en"}.get(self.data)  # type: ignore[return-value]
+        languages = {"nsmc": "ko", "nsmc_chars": "ko", "movie_snippets": "en"}
+        return languages.get(self.data)  # type: ignore[return-value]
+
+
+CHARACTER_DATA = ("python_source", "nsmc_chars")
 
 
 def recipe_for(model_id: str) -> Recipe:
@@ -59,6 +77,18 @@ def recipe_for(model_id: str) -> Recipe:
 def description(recipe: Recipe) -> str:
     """One paragraph saying what the model reads and predicts (config.json and card.md)."""
     cell = "plain RNN" if recipe.cell == "rnn" else recipe.cell.upper()
+    if recipe.task == "next-token":
+        reads = {
+            "python_source": "Python source (the CPython 3.11 standard library)",
+            "nsmc_chars": "Korean movie reviews (NSMC), Hangul syllables as characters",
+        }[recipe.data]
+        layers = f"{recipe.num_layers} layers" if recipe.num_layers > 1 else "one layer"
+        return (
+            f"Reads {reads} one character per step, through an Embedding({recipe.embedding_dim}) "
+            f"and an {cell} of {recipe.hidden_size} units ({layers}); Dense(vocabulary, softmax) "
+            "gives the probability of every next character. Rare characters are one unknown "
+            "symbol."
+        )
     if recipe.task == "sentiment":
         language = "Korean" if recipe.language == "ko" else "English"
         tokens = "morphemes (Kiwi)" if recipe.analyzer == "morpheme" else "whitespace words"
@@ -190,6 +220,48 @@ def _weather(cell: CellKind, hidden: int, epochs: int) -> Recipe:
     )
 
 
+def _characters(model_id: str, title: str, data: str, **options: Any) -> Recipe:
+    defaults: dict[str, Any] = {
+        "cell": "lstm",
+        "learning_rate": 3e-3,
+        "batch_size": 64,
+        "bptt": 100,
+        "gradient_clip": 1.0,
+        "validation_fraction": 0.02,
+        "threads": 1,
+        "final_lr_fraction": 0.1,
+    }
+    return Recipe(model_id=model_id, title=title, data=data, **{**defaults, **options})
+
+
+CHARACTER_RECIPES = (
+    _characters(
+        "chars-python-lstm",
+        "Python source, character by character · LSTM, 128 units",
+        "python_source",
+        hidden_size=128,
+        embedding_dim=32,
+        epochs=3,
+        min_count=10,
+    ),
+    _characters(
+        "chars-ko-lstm",
+        "Korean reviews, character by character · LSTM, 128 units",
+        "nsmc_chars",
+        hidden_size=128,
+        embedding_dim=64,
+        epochs=2,
+        max_vocabulary=1000,
+        max_train_chars=2_500_000,
+        # More, smaller updates: 1,000 outputs learn slowly, and the updates, not the
+        # characters, were what one pass of 64 x 100 lacked (5.3 bits per character).
+        batch_size=32,
+        bptt=64,
+        learning_rate=5e-3,
+        separator="\n",
+    ),
+)
+
 RECIPES: dict[str, Recipe] = {
     recipe.model_id: recipe
     for recipe in (
@@ -200,5 +272,6 @@ RECIPES: dict[str, Recipe] = {
         _english("rnn", 32, 12),
         _weather("gru", 32, 80),
         _weather("lstm", 32, 80),
+        *CHARACTER_RECIPES,
     )
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import torch
 from torch import Tensor, nn
 
 from app.preprocessing import MinMaxScaler, Tokenizer, pad_sequences, timeseries_windows
+from app.preprocessing.chars import char_ids, char_labels, char_tokenizer
+from app.zoo.language import BlockStates, detached, logits, run_with_state, stream_bits
 from app.zoo.loaded import LoadedModel
 from app.zoo.network import GateNet
 from app.zoo.spec import (
@@ -29,8 +32,9 @@ from app.zoo.spec import (
     Translation,
 )
 from app.zoo.training import datasets
-from app.zoo.training.datasets import HELD_OUT_DAYS, WEATHER_FEATURES, WEATHER_FILE
+from app.zoo.training.datasets import HELD_OUT_DAYS, WEATHER_FEATURES, WEATHER_FILE, TextSplit
 from app.zoo.training.loop import Schedule, forward_with_dropout
+from app.zoo.training.ngrams import baselines
 from app.zoo.training.recipes import (
     SEED,
     WEATHER_EXAMPLE_DATES,
@@ -68,6 +72,7 @@ class Run:
             weight_decay=recipe.weight_decay,
             gradient_clip=recipe.gradient_clip,
             patience=recipe.patience,
+            final_lr_fraction=recipe.final_lr_fraction,
         )
 
     def train_tensors(self) -> tuple[Tensor, Tensor]:
@@ -90,7 +95,10 @@ class Run:
 
 
 def build_run(recipe: Recipe, data_dir: Path, limit: int | None) -> Run:
-    """The run for the recipe's task; `limit` caps the training and held-out rows."""
+    """The run for the recipe's task; `limit` caps the training and held-out rows (characters,
+    for a language model)."""
+    if recipe.task == "next-token":
+        return CharRun(recipe, data_dir, limit)
     if recipe.task == "sentiment":
         return TextRun(recipe, data_dir, limit)
     return WeatherRun(recipe, data_dir, limit)
@@ -378,3 +386,123 @@ class WeatherRun(Run):
         if not chosen:
             chosen = [windows[0]]
         return [[[float(v) for v in step] for step in window] for window in chosen]
+
+
+# -- character language models ------------------------------------------------------------------
+
+CHAR_EXAMPLES = {
+    "python_source": ["def ", "import os\n", "class Parser:\n    def __init__(self, "],
+    "nsmc_chars": ["이 영화", "배우들 연기가 ", "ㅋㅋ"],
+}
+
+
+def joined(documents: list[str], separator: str) -> str:
+    """Documents as one stream, `separator` after each."""
+    return "".join(document + separator for document in documents)
+
+
+@dataclass(frozen=True)
+class CharTexts:
+    """A character recipe's three streams, exactly as it trains, validates and measures."""
+
+    train: str
+    validation: str
+    test: str
+    split: TextSplit
+
+
+def char_texts(recipe: Recipe, data_dir: Path, limit: int | None = None) -> CharTexts:
+    """The recipe's documents joined into streams: training capped at max_train_chars, and
+    every stream at `limit` characters (validation at a tenth of it) for quick runs."""
+    if recipe.data == "python_source":
+        split = datasets.python_split(data_dir)
+    else:
+        split = datasets.nsmc_text_split(data_dir, recipe.validation_fraction)
+    train = joined(split.train, recipe.separator)[: recipe.max_train_chars]
+    validation = joined(split.validation, recipe.separator)
+    test = joined(split.test, recipe.separator)
+    if limit is not None:
+        train, test, validation = train[:limit], test[:limit], validation[: max(limit // 10, 2)]
+    return CharTexts(train, validation, test, split)
+
+
+class CharRun(Run):
+    """Documents -> one character stream -> character vocabulary fitted on the training part
+    -> truncated BPTT -> bits per character on the held-out part, beside n-gram baselines."""
+
+    def __init__(self, recipe: Recipe, data_dir: Path, limit: int | None) -> None:
+        self.recipe = recipe
+        texts = char_texts(recipe, data_dir, limit)
+        self.data_file, self.split = texts.split.data_file, texts.split.split
+        self.held_out_names = texts.split.test_names
+        train_text, validation_text, test_text = texts.train, texts.validation, texts.test
+        self.tokenizer = char_tokenizer(
+            [train_text], min_count=recipe.min_count, max_size=recipe.max_vocabulary
+        )
+        self.train_ids = char_ids(self.tokenizer, train_text)
+        self.validation_ids = char_ids(self.tokenizer, validation_text)
+        self.test_ids = char_ids(self.tokenizer, test_text)
+        self.train_rows, self.validation_rows = len(self.train_ids), len(self.validation_ids)
+        self.held_out_rows = len(self.test_ids)
+        self.network = GateNet(self._network_config())
+        self.state: BlockStates | None = None
+
+    @property
+    def vocabulary(self) -> int:
+        return self.tokenizer.vocab_size
+
+    def _network_config(self, examples: list[Any] | None = None) -> ModelConfig:
+        recipe = self.recipe
+        return ModelConfig(
+            id=recipe.model_id,
+            title=recipe.title,
+            task="next-token",
+            language=recipe.language,
+            embedding=EmbeddingSpec(
+                num_embeddings=self.vocabulary, embedding_dim=recipe.embedding_dim
+            ),
+            blocks=[recurrent_spec(recipe, recipe.embedding_dim)],
+            head=[DenseSpec(out_features=self.vocabulary, activation="softmax")],
+            preprocessing=TextPreprocessing(
+                tokenizer=saved_tokenizer(self.tokenizer),
+                maxlen=MAX_TEXT_STEPS,
+                truncating="post",
+            ),
+            labels=char_labels(self.tokenizer),
+            examples=examples or [],
+            description=description(recipe),
+        )
+
+    def train_tensors(self) -> tuple[Tensor, Tensor]:
+        ids = torch.tensor(self.train_ids, dtype=torch.long)
+        return ids, ids
+
+    def reset_state(self) -> None:
+        self.state = None
+
+    def loss(self, inputs: Tensor, targets: Tensor) -> Tensor:
+        """Cross-entropy of every next character, the state carried in from the last window."""
+        features = self.network.embed(inputs)
+        outputs, states = run_with_state(self.network, features, self.state)
+        self.state = detached(states)
+        scores = logits(self.network, outputs)
+        return nn.functional.cross_entropy(scores.flatten(0, 1), targets.flatten())
+
+    def bits(self, ids: list[int]) -> float:
+        return stream_bits(self.network, ids)
+
+    def validation_score(self) -> float:
+        return -self.bits(self.validation_ids)
+
+    def shown(self, score: float) -> str:
+        return f"validation {-score:.3f} bits/char"
+
+    def evaluate(self) -> dict[str, float]:
+        measured = baselines(self.train_ids, self.test_ids, self.vocabulary - 1)
+        return {"bpc": self.bits(self.test_ids), **measured.as_metrics()}
+
+    def config(self) -> ModelConfig:
+        return self._network_config(examples=list(CHAR_EXAMPLES[self.recipe.data]))
+
+
+MAX_TEXT_STEPS = 10_000  # a language model's maxlen: the longest text it reads in one trace
