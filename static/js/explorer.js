@@ -277,7 +277,17 @@ function ensureHeatmapFigures(series) {
       figure.className = `heatmap series-${item.key}`;
       const caption = document.createElement("figcaption");
       const wrap = document.createElement("div");
-      wrap.className = "plot-wrap";
+      wrap.className = "plot-wrap heatmap-focus";
+      // A named image a keyboard can reach: ↑/↓ choose a unit here (←/→ step, as everywhere).
+      wrap.setAttribute("role", "img");
+      wrap.tabIndex = 0;
+      wrap.dataset.testid = `${item.testid}-focus`;
+      wrap.addEventListener("keydown", (event) => {
+        const delta = { ArrowUp: -1, ArrowDown: 1 }[event.key];
+        if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        setUnit(state.unit + delta);
+      });
       const plot = document.createElement("div");
       plot.className = "plot";
       plot.dataset.testid = item.testid;
@@ -294,7 +304,7 @@ function ensureHeatmapFigures(series) {
     const symbol = document.createElement("span");
     symbol.className = "symbol";
     symbol.textContent = item.symbol;
-    const title = document.createElement("span");
+    const title = document.createElement("h3"); // a gate's title is a heading (navigable by it)
     title.className = "title";
     title.textContent = item.title;
     const range = document.createElement("span");

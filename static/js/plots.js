@@ -80,6 +80,8 @@ export class Heatmap {
 
   /** series: {values (steps x units), range}; view: {step, unit} counted from 1. */
   update(series, view) {
+    this.series = series;
+    this.tokens = view.tokens ?? null;
     const steps = series.values.length;
     const units = unitsOf(series.values);
     const trace = {
@@ -131,7 +133,41 @@ export class Heatmap {
     this.setStep(view.step);
     this.setUnit(view.unit);
     this.bind();
+    this.name();
     return done;
+  }
+
+  /** The heatmap's accessible name (role=img on its focusable wrapper) and, beside it in a
+   *  visually hidden line, the current step's value of every unit: the keyboard's way in. */
+  name() {
+    const wrap = this.element.parentElement;
+    if (!wrap || !this.series) return;
+    const series = this.series;
+    wrap.setAttribute("aria-label", t("heatmap.name", {
+      title: series.title ?? series.key, symbol: series.symbol ?? "", units: unitsOf(series.values), steps: series.values.length,
+    }));
+    this.describe();
+  }
+
+  describe() {
+    const wrap = this.element.parentElement;
+    const row = this.series?.values[(this.step ?? 1) - 1];
+    if (!wrap || !row) return;
+    let line = wrap.querySelector(".now-values");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "now-values sr-only";
+      line.id = `now-${this.element.dataset.testid}`;
+      wrap.append(line);
+      wrap.setAttribute("aria-describedby", line.id);
+    }
+    const token = this.tokens?.[this.step - 1];
+    line.textContent = t("heatmap.now", {
+      t: this.step,
+      token: token ? ` “${token}”` : "",
+      k: this.unit ?? 1,
+      values: row.map((value, k) => `${k + 1}: ${value === null ? "–" : value.toFixed(2)}`).join(", "),
+    });
   }
 
   bind() {
@@ -147,6 +183,7 @@ export class Heatmap {
     if (step === this.step) return null;
     this.step = step;
     this.overlay.rect("step", "mark-step", { x: [step - 0.5, step + 0.5] }, { step });
+    this.describe();
     return null;
   }
 
@@ -155,6 +192,7 @@ export class Heatmap {
     this.unit = unit;
     this.overlay.rect("unit", "mark-unit", { y: [unit - 0.5, unit + 0.5] }, { unit });
     this.overlay.point("pointer", "mark-pointer", { x: "right", y: unit });
+    this.describe();
     return null;
   }
 }

@@ -74,6 +74,9 @@ export function heatmap(
       ...(yLabels ? { tickmode: "array", tickvals: oneTo(yLabels.length), ticktext: yLabels } : {}),
     },
   });
+  // An accessible name: what the picture is, with its size (Plotly's SVG has none of its own).
+  element.setAttribute("role", "img");
+  element.setAttribute("aria-label", t("heatmap.named", { title: title || yTitle, units: unitsOf(values), steps }));
   return Plotly.react(element, [trace], layout, CONFIG);
 }
 
