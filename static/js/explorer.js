@@ -17,7 +17,7 @@ import { PredictionView } from "./prediction.js";
 import { EquationPanel } from "./equations.js";
 import { exampleLabel, formatNumbers } from "./input.js";
 import { fillModelSelect, inputHint, labelNames, localized } from "./models.js";
-import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
+import { findLayer, firstRealStep, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
 import { PageShell } from "./shell.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -43,6 +43,7 @@ const els = {
   heatmaps: byId("heatmaps"),
   unitTitle: byId("unit-title"),
   barsTitle: byId("bars-title"),
+  pads: byTestId("pads-toggle"),
 };
 
 const views = {
@@ -73,6 +74,7 @@ const state = {
   unit: 1,
   input: null, // the box text the current trace was run on
   locations: null,
+  collapsePads: false, // every run of pad steps drawn as one column in the heatmaps
 };
 
 const player = new Player((index, playing) => {
@@ -91,6 +93,7 @@ function urlState() {
     unit: state.trace ? state.unit : null,
     layer: layer ? layer.layer + 1 : 1,
     dir: layer ? layer.direction : "forward",
+    pads: state.collapsePads ? "collapsed" : null,
   };
 }
 
@@ -210,7 +213,8 @@ async function runTrace({ push = true, view = null } = {}) {
   if (payload === null || state.model !== model) return;
   state.input = read.text;
   state.locations = read.locations;
-  await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
+  // A fresh run starts at the first real token, not on a pad.
+  await render(payload, view || { step: null, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
   else syncUrl();
 }
@@ -234,7 +238,7 @@ async function render(payload, view = {}) {
   fillLayerSelect(payload);
   state.layerIndex = findLayer(payload, view.layer ?? 1, view.dir ?? "forward");
   els.layer.value = String(state.layerIndex);
-  state.step = clamp(view.step ?? 1, 1, payload.steps);
+  state.step = clamp(view.step ?? firstRealStep(payload), 1, payload.steps);
   const layer = payload.layers[state.layerIndex];
   state.unit = clamp(view.unit ?? 1, 1, layer.units ?? unitsOf(layer.hidden));
   els.slider.min = "1";
@@ -243,7 +247,8 @@ async function render(payload, view = {}) {
   views.tokens.update(payload, { step: state.step }, features);
   views.prediction.update(payload, { step: state.step, labels: labelNames(state.model) });
   await renderLayer();
-  player.load(payload.steps, state.step - 1);
+  player.load(payload.steps, state.step - 1, firstRealStep(payload) - 1);
+  els.pads.closest("label").hidden = !(payload.token_kinds ?? []).includes("pad");
   applyStep(state.step, { force: true });
   publish();
   shell.rendered();
@@ -255,7 +260,13 @@ async function renderLayer() {
   const layer = payload.layers[state.layerIndex];
   state.series = layerSeries(payload, layer);
   ensureHeatmapFigures(state.series);
-  const view = { step: state.step, unit: state.unit, tokens: payload.tokens ?? null };
+  const view = {
+    step: state.step,
+    unit: state.unit,
+    tokens: payload.tokens ?? null,
+    kinds: payload.token_kinds ?? null,
+    collapsePads: state.collapsePads,
+  };
   const drawn = state.series.map((series) => views.heatmaps.get(series.key).update(series, view));
   drawn.push(views.bars.update(state.series, view));
   drawn.push(views.unitLines.update(state.series, view));
@@ -381,6 +392,14 @@ async function setLayer(index) {
   syncUrl();
 }
 
+/** Draw every run of pads as one column (or one per step again); steps stay real steps. */
+async function setCollapsePads(collapse) {
+  state.collapsePads = collapse;
+  els.pads.checked = collapse;
+  if (state.trace) await renderLayer();
+  syncUrl();
+}
+
 /** A click on a heatmap cell follows that unit and moves to that step. */
 function pick({ step, unit }) {
   player.seek(step - 1);
@@ -426,6 +445,7 @@ function bindControls() {
   );
   els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
   els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
+  els.pads.addEventListener("change", () => setCollapsePads(els.pads.checked));
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
   document.addEventListener("gatescope:model-added", onModelAdded);
   document.addEventListener("keydown", onKey);
@@ -486,7 +506,10 @@ function onLanguage() {
 /** Open what the URL names: its model, and its input traced at its step, unit and layer. */
 async function restoreFromUrl({ first = false } = {}) {
   const wanted = readState();
-  const view = { step: wanted.step ?? 1, unit: wanted.unit ?? 1, layer: wanted.layer, dir: wanted.dir };
+  const view = { step: wanted.step, unit: wanted.unit ?? 1, layer: wanted.layer, dir: wanted.dir };
+  const padsChanged = state.collapsePads !== (wanted.pads === "collapsed");
+  state.collapsePads = wanted.pads === "collapsed";
+  els.pads.checked = state.collapsePads;
   const modelId = wanted.model ?? (first ? state.models[0]?.id : state.model?.id);
   if (!modelId) return;
   const sameModel = state.model?.id === modelId && state.detail;
@@ -498,8 +521,9 @@ async function restoreFromUrl({ first = false } = {}) {
   if (state.trace && wanted.input === state.input && sameModel) {
     const layerIndex = findLayer(state.trace, view.layer, view.dir);
     if (layerIndex !== state.layerIndex) await setLayer(layerIndex);
+    else if (padsChanged) await renderLayer();
     await setUnit(view.unit);
-    player.seek(view.step - 1);
+    player.seek((view.step ?? firstRealStep(state.trace)) - 1);
     return;
   }
   els.input.value = wanted.input;

@@ -4,7 +4,7 @@
 
 import { t } from "./i18n.js";
 import { Overlay } from "./overlay.js";
-import { oneTo, transpose, unitsOf } from "./trace-data.js";
+import { oneTo, stepColumns, transpose, unitsOf } from "./trace-data.js";
 
 const Plotly = window.Plotly;
 
@@ -65,6 +65,20 @@ function heatmapHeight(units) {
   return Math.round(Math.min(170, Math.max(96, units * 3.2))) + 34;
 }
 
+/** Ticks for collapsed pads: the pads' column says "pads ×n", others their real step number. */
+function padTicks(columns) {
+  const every = Math.max(1, Math.ceil(columns.length / 12));
+  const ticks = columns
+    .map((column, index) => ({ column, position: index + 1 }))
+    .filter(({ column, position }) => (column.pad && column.last > column.first) || position % every === 0);
+  return {
+    tickmode: "array",
+    tickvals: ticks.map(({ position }) => position),
+    ticktext: ticks.map(({ column }) =>
+      column.pad && column.last > column.first ? t("pads.tick", { a: column.first, b: column.last }) : String(column.last)),
+  };
+}
+
 const HEATMAP_MARGIN = { l: 46, r: 84, t: 4, b: 30 };
 
 /** One heatmap (units x steps) of one series, with the current step and followed unit marked. */
@@ -84,10 +98,17 @@ export class Heatmap {
     this.tokens = view.tokens ?? null;
     const steps = series.values.length;
     const units = unitsOf(series.values);
+    // Pads collapsed: one column per run of pads (its last step's values), labelled; the x of
+    // every other column is its position, its tick and hover the real step (customdata).
+    const { columns, columnOf } = stepColumns(view.kinds, steps, Boolean(view.collapsePads));
+    this.columnOf = columnOf;
+    this.columns = columns;
+    const shown = columns.map((column) => series.values[column.last - 1]);
+    const realSteps = columns.map((column) => column.last);
     const trace = {
       type: "heatmap",
-      z: transpose(series.values),
-      x: oneTo(steps),
+      z: transpose(shown),
+      x: oneTo(columns.length),
       y: oneTo(units),
       zmin: series.range.zmin,
       zmax: series.range.zmax,
@@ -103,14 +124,19 @@ export class Heatmap {
       },
       hovertemplate: `${t(view.tokens ? "hover.token" : "hover")}<extra></extra>`,
       hoverongaps: false,
+      customdata: new Array(units).fill(realSteps),
     };
     if (view.tokens) {
       // Every row names the same tokens: one shared array, not units copies.
-      const labels = view.tokens.map((token) => (token === "<pad>" ? "·" : token));
+      const labels = columns.map((column) => {
+        if (column.pad && column.last > column.first) return t("pads.column", { n: column.last - column.first + 1 });
+        const token = view.tokens[column.last - 1];
+        return token === "<pad>" ? "·" : token;
+      });
       trace.text = new Array(units).fill(labels);
     }
     const height = heatmapHeight(units);
-    const x = [0.5, steps + 0.5];
+    const x = [0.5, columns.length + 0.5];
     const y = [units + 0.5, 0.5]; // unit 1 on top, as in a matrix
     const layout = {
       font: FONT,
@@ -118,7 +144,8 @@ export class Heatmap {
       margin: HEATMAP_MARGIN,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#ddd",
-      xaxis: { range: x, tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4 },
+      xaxis: { range: x, tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4,
+        ...(columns.length < steps ? padTicks(columns) : {}) },
       yaxis: {
         range: y,
         tickfont: { size: 13 },
@@ -175,14 +202,17 @@ export class Heatmap {
     this.bound = true;
     this.element.on("plotly_click", (event) => {
       const point = event.points?.[0];
-      if (point) this.onPick({ step: Number(point.x), unit: Number(point.y) });
+      if (!point) return;
+      const column = this.columns?.[Number(point.x) - 1];
+      this.onPick({ step: column ? column.last : Number(point.x), unit: Number(point.y) });
     });
   }
 
   setStep(step) {
     if (step === this.step) return null;
     this.step = step;
-    this.overlay.rect("step", "mark-step", { x: [step - 0.5, step + 0.5] }, { step });
+    const column = this.columnOf?.[step - 1] ?? step;
+    this.overlay.rect("step", "mark-step", { x: [column - 0.5, column + 0.5] }, { step });
     this.describe();
     return null;
   }

@@ -181,6 +181,11 @@ def test_english_lstm_player_slider_keys_units_and_equations(
     assert [cell["kind"] for cell in token_cells(explorer)] == payload["token_kinds"]
     assert "oov" in payload["token_kinds"]
 
+    # the run starts at the first real token (issue 11: not on a pad)
+    first_real = next(k for k, kind in enumerate(payload["token_kinds"]) if kind != "pad") + 1
+    assert explorer.step() == first_real
+    explorer.page.keyboard.press("Home")
+
     # play advances; after pause no stale timer moves it again
     assert explorer.step() == 1
     explorer.testid("speed-select").select_option("4")
