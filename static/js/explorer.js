@@ -108,6 +108,7 @@ function publish() {
   const layer = state.trace?.layers[state.layerIndex];
   const shown = {
     model: state.model?.id ?? "",
+    inputKind: state.model?.input_kind ?? "", // teaching/links.js offers /state for numbers only
     step: state.trace ? String(state.step) : "",
     unit: state.trace ? String(state.unit) : "",
     layer: layer ? String(layer.layer + 1) : "",
@@ -428,6 +429,10 @@ function bindControls() {
     if (Number.isInteger(index) && state.detail?.examples?.[index] !== undefined) {
       setInputFromExample(state.detail.examples[index]);
     }
+    // The menu keeps showing the choice (it snapped back to "Pick an example…" before) until the
+    // box is edited or another model is picked.
+  });
+  els.input.addEventListener("input", () => {
     els.examples.value = "";
   });
   els.play.addEventListener("click", () => player.toggle());
