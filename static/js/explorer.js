@@ -19,6 +19,7 @@ import { exampleLabel, formatNumbers } from "./input.js";
 import { fillModelSelect, inputHint, labelNames, localized } from "./models.js";
 import { findLayer, firstRealStep, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
 import { PageShell } from "./shell.js";
+import { saveView } from "./export.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const byId = (id) => document.getElementById(id);
@@ -44,6 +45,7 @@ const els = {
   unitTitle: byId("unit-title"),
   barsTitle: byId("bars-title"),
   pads: byTestId("pads-toggle"),
+  save: byTestId("save-view"),
 };
 
 const views = {
@@ -401,6 +403,22 @@ async function setCollapsePads(collapse) {
   syncUrl();
 }
 
+/** "Save this view": one HTML file with the trace and this layer's heatmaps, for offline use. */
+function saveThisView() {
+  if (!state.trace) return Promise.resolve();
+  flushUrl();
+  const layer = els.layer.selectedOptions[0]?.textContent ?? "";
+  const model = state.model?.id === state.trace.model ? localized(state.model).title : state.trace.model;
+  return saveView({
+    payload: state.trace,
+    elements: [...els.heatmaps.querySelectorAll(".js-plotly-plot")],
+    step: state.step,
+    unit: state.unit,
+    heading: t("save.heading", { model }),
+    caption: t("save.caption", { layer, t: state.step, T: state.trace.steps, k: state.unit, url: window.location.href }),
+  });
+}
+
 /** A click on a heatmap cell follows that unit and moves to that step. */
 function pick({ step, unit }) {
   player.seek(step - 1);
@@ -451,6 +469,7 @@ function bindControls() {
   els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
   els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
   els.pads.addEventListener("change", () => setCollapsePads(els.pads.checked));
+  els.save.addEventListener("click", () => saveThisView().catch(onFailure));
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
   document.addEventListener("gatescope:model-added", onModelAdded);
   document.addEventListener("keydown", onKey);

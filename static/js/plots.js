@@ -2,6 +2,7 @@
 // Each view follows one lifecycle: update(data) shapes the data and renders it once with
 // Plotly.react; setStep/setUnit then move only the markers, which sit in an overlay (overlay.js).
 
+import { DOWNLOAD_CONFIG } from "./export.js";
 import { t } from "./i18n.js";
 import { Overlay } from "./overlay.js";
 import { oneTo, stepColumns, transpose, unitsOf } from "./trace-data.js";
@@ -39,7 +40,7 @@ export const DIVERGING = [
   [1, "#7f2704"],
 ];
 
-export const CONFIG = { displayModeBar: false, responsive: true, doubleClick: false };
+export const CONFIG = { ...DOWNLOAD_CONFIG, responsive: true, doubleClick: false };
 
 export function colorscale(range) {
   return range.kind === "sequential" ? SEQUENTIAL : DIVERGING;
@@ -212,7 +213,7 @@ export class Heatmap {
     if (step === this.step) return null;
     this.step = step;
     const column = this.columnOf?.[step - 1] ?? step;
-    this.overlay.rect("step", "mark-step", { x: [column - 0.5, column + 0.5] }, { step });
+    this.overlay.rect("step", "mark-step", { x: [column - 0.5, column + 0.5] }, { step, column });
     this.describe();
     return null;
   }
