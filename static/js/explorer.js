@@ -292,10 +292,10 @@ function ensureHeatmapFigures(series) {
       const caption = document.createElement("figcaption");
       const wrap = document.createElement("div");
       wrap.className = "plot-wrap heatmap-focus";
-      // A named image a keyboard can reach: ↑/↓ choose a unit here (←/→ step, as everywhere).
-      wrap.setAttribute("role", "img");
+      // A named heatmap a keyboard can reach: ↑/↓ choose a unit here (←/→ step, as everywhere).
+      wrap.setAttribute("role", "group"); // a named group (an img may not hold the mode bar's buttons)
       wrap.tabIndex = 0;
-      wrap.dataset.testid = `${item.testid}-focus`;
+      wrap.dataset.testid = `focus-${item.testid}`;
       wrap.addEventListener("keydown", (event) => {
         const delta = { ArrowUp: -1, ArrowDown: 1 }[event.key];
         if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;

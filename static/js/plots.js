@@ -165,7 +165,7 @@ export class Heatmap {
     return done;
   }
 
-  /** The heatmap's accessible name (role=img on its focusable wrapper) and, beside it in a
+  /** The heatmap's accessible name (role=group on its focusable wrapper) and, beside it in a
    *  visually hidden line, the current step's value of every unit: the keyboard's way in. */
   name() {
     const wrap = this.element.parentElement;

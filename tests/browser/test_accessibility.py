@@ -46,9 +46,7 @@ def test_axe_finds_no_serious_violation_with_a_trace_shown(
     pytest.importorskip("axe_playwright_python")
     page: ExplorerPage = open_page(live_server.url, locale=locale)
     page.page.goto(live_server.url + path)
-    page.page.wait_for_function(
-        "() => document.body.dataset.state === 'ready'", timeout=TIMEOUT_MS
-    )
+    page.page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=TIMEOUT_MS)
     assert page.page.evaluate("document.documentElement.lang") == locale[:2]
     assert serious_violations(page.page) == []
     page.assert_clean()
@@ -58,8 +56,8 @@ def test_heatmap_is_named_reachable_by_keyboard_and_says_the_steps_values(
     explorer: ExplorerPage,
 ) -> None:
     explorer.open(TEXT_QUERY + "&step=38&unit=1")
-    focus = explorer.testid("gate-plot-forget-focus")
-    assert focus.get_attribute("role") == "img"
+    focus = explorer.testid("focus-gate-plot-forget")
+    assert focus.get_attribute("role") == "group"
     assert "(f): heatmap of" in focus.get_attribute("aria-label")
     titles = explorer.page.locator("#heatmaps figcaption h3").all_inner_texts()
     assert len(titles) == len(explorer.page.locator("#heatmaps figure").all())
@@ -73,7 +71,7 @@ def test_heatmap_is_named_reachable_by_keyboard_and_says_the_steps_values(
     described = explorer.page.evaluate(
         "(id) => document.getElementById(document.querySelector(`[data-testid=${id}]`)"
         ".getAttribute('aria-describedby')).textContent",
-        "gate-plot-forget-focus",
+        "focus-gate-plot-forget",
     )
     assert described.startswith("Step 39")
     assert "unit 3 is followed" in described

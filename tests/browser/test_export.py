@@ -30,7 +30,9 @@ def download(page: ExplorerPage, plot: str, title: str, into: Path) -> Path:
 
 
 @pytest.mark.parametrize("plot", ["gate-plot-forget", "prediction-by-step", "unit-plot"])
-def test_any_plot_downloads_as_png_and_svg(explorer: ExplorerPage, tmp_path: Path, plot: str) -> None:
+def test_any_plot_downloads_as_png_and_svg(
+    explorer: ExplorerPage, tmp_path: Path, plot: str
+) -> None:
     explorer.open(QUERY)
     png = download(explorer, plot, "Download as PNG", tmp_path)
     assert png.name == f"gatescope-sentiment-en-lstm-{plot}.png"
@@ -53,6 +55,7 @@ def test_saved_view_opens_offline_from_a_file_and_draws_the_heatmaps(
 
     context = browser.new_context(offline=True)
     requests: list[str] = []
+
     def block(route: Any) -> None:  # the network is off; only the file itself may load
         requests.append(route.request.url)
         if route.request.url.startswith("file:"):

@@ -14,8 +14,14 @@ from .conftest import TIMEOUT_MS, ExplorerPage
 pytestmark = pytest.mark.browser
 
 QUERY = "?" + urlencode({"model": "sentiment-en-lstm", "input": "the film was not good at all"})
-PAGES = ["/" + QUERY, "/compare" + QUERY, "/gradient" + QUERY, "/saturation" + QUERY,
-         "/padding" + QUERY, "/state?model=weather-gru"]
+PAGES = [
+    "/" + QUERY,
+    "/compare" + QUERY,
+    "/gradient" + QUERY,
+    "/saturation" + QUERY,
+    "/padding" + QUERY,
+    "/state?model=weather-gru",
+]
 
 MEASURE = """() => {
   const W = document.documentElement.clientWidth;
@@ -28,10 +34,12 @@ MEASURE = """() => {
     .map((e) => ({name: e.dataset.testid || e.tagName + ':' + e.textContent.trim().slice(0, 20),
                   height: Math.round(box(e).height)}));
   const run = document.querySelector('[data-testid=run-trace], [data-testid=teaching-run]');
-  const input = document.querySelector('[data-testid=sequence-input], [data-testid=teaching-input]');
+  const input = document.querySelector(
+    '[data-testid=sequence-input], [data-testid=teaching-input]');
   const model = document.querySelector('[data-testid=model-select], [data-testid=teaching-model]');
   const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(visible)
-    .map((e) => Math.max(box(e).right, ...[...e.querySelectorAll('svg.main-svg')].map((s) => box(s).right)));
+    .map((e) => Math.max(box(e).right,
+                         ...[...e.querySelectorAll('svg.main-svg')].map((s) => box(s).right)));
   return {W, scrollWidth: document.documentElement.scrollWidth, controls,
           run: box(run).toJSON(), input: box(input).toJSON(), model: box(model).toJSON(),
           tagline: box(document.querySelector('.tagline')).height, plots,
@@ -41,14 +49,13 @@ MEASURE = """() => {
 
 def measure(page: ExplorerPage, url: str) -> dict[str, Any]:
     page.page.goto(page.origin + url)
-    page.page.wait_for_function(
-        "() => document.body.dataset.state === 'ready'", timeout=TIMEOUT_MS
-    )
+    page.page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=TIMEOUT_MS)
     return page.page.evaluate(MEASURE)
 
 
-@pytest.mark.parametrize("width,height", [(390, 844), (360, 800), (414, 896)],
-                         ids=["390x844", "360x800", "414x896"])
+@pytest.mark.parametrize(
+    "width,height", [(390, 844), (360, 800), (414, 896)], ids=["390x844", "360x800", "414x896"]
+)
 def test_every_page_fits_a_phone_with_thumb_sized_controls(
     open_page: Any, live_server: Any, width: int, height: int
 ) -> None:

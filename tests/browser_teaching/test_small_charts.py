@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 LONG_EN = "the acting was wonderful but the extraordinarily predictable story dragged on forever"
 LONG_KO = "배우들의 연기는 훌륭했지만 이야기가 너무 뻔하고 지루해서 끝까지 보기 힘들었다"
 
-TICKS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter((gd) => gd.checkVisibility())
+TICKS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter((gd) => gd.checkVisibility())
   .map((gd) => ({
     id: gd.dataset.testid,
     ticks: [...gd.querySelectorAll('.xaxislayer-above .xtick text')].map((e) => {
@@ -45,11 +46,33 @@ def test_small_chart_token_labels_are_horizontal_apart_and_at_least_12px(
     assert charts
     for chart in charts:
         ticks = chart["ticks"]
-        assert all(not tick["rotated"] and tick["size"] >= 12 for tick in ticks), (chart["id"], ticks)
+        assert all(not tick["rotated"] and tick["size"] >= 12 for tick in ticks), (
+            chart["id"],
+            ticks,
+        )
         assert all(size >= 12 for size in chart["sizes"]), (chart["id"], chart["sizes"])
         ordered = sorted(ticks, key=lambda tick: tick["left"])
-        overlaps = [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b["left"] < a["right"]]
+        overlaps = [
+            (a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b["left"] < a["right"]
+        ]
         assert overlaps == [], chart["id"]
     hovers = " ".join(chart["hover"] for chart in charts)
     assert word in hovers  # the hover names whole words (the axis may cut them)
+    explorer.assert_clean()
+
+
+def test_weather_compare_chart_shows_its_whole_celsius_title(explorer: ExplorerPage) -> None:
+    from .conftest import WEATHER_ROWS
+
+    open_teaching_page(explorer, teaching_url("/compare", "weather-gru", WEATHER_ROWS))
+    boxes = explorer.page.evaluate(
+        """() => {
+          const gd = document.querySelector('[data-testid=compare-predictions]');
+          const title = gd.querySelector('.ytitle');
+          return {title: title.getBoundingClientRect().toJSON(), text: title.textContent,
+                  plot: gd.getBoundingClientRect().toJSON()};
+        }"""
+    )
+    assert boxes["text"] == "°C"
+    assert boxes["title"]["left"] >= boxes["plot"]["left"], boxes  # inside the chart, not cut
     explorer.assert_clean()

@@ -109,7 +109,8 @@ function legible(layout) {
   const sized = (font) => ({ ...(font || {}), size: Math.max(MIN_FONT, font?.size ?? MIN_FONT) });
   const out = { ...layout, legend: { ...(layout.legend || {}), font: sized(layout.legend?.font) } };
   for (const key of Object.keys(layout).filter((name) => /^[xy]axis\d*$/.test(name))) {
-    out[key] = { ...layout[key], tickfont: sized(layout[key].tickfont) };
+    // automargin: an axis title (°C beside two-digit ticks) gets the room it needs, never cut
+    out[key] = { automargin: true, ...layout[key], tickfont: sized(layout[key].tickfont) };
   }
   return out;
 }
@@ -150,7 +151,7 @@ export function heatmap(
     },
   });
   // An accessible name: what the picture is, with its size (Plotly's SVG has none of its own).
-  element.setAttribute("role", "img");
+  element.setAttribute("role", "group"); // not img: its mode bar holds buttons
   element.setAttribute("aria-label", t("heatmap.named", { title: title || yTitle, units: unitsOf(values), steps }));
   return Plotly.react(element, [trace], legible(fitTicks(element, layout)), CONFIG);
 }
