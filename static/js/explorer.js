@@ -17,10 +17,11 @@ import { PredictionView } from "./prediction.js";
 import { EquationPanel } from "./equations.js";
 import { exampleLabel, formatNumbers } from "./input.js";
 import { fillModelSelect, inputHint, labelNames, localized } from "./models.js";
-import { findLayer, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
+import { findLayer, firstRealStep, layerChoices, layerSeries, unitsOf } from "./trace-data.js";
 import { PageShell } from "./shell.js";
 import { explorerAttribution } from "./attribution-row.js";
 import { whatifHref } from "./whatif-url.js";
+import { saveView } from "./export.js";
 
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const byId = (id) => document.getElementById(id);
@@ -48,6 +49,8 @@ const els = {
   writeControls: byTestId("write-controls"),
   writeLength: byTestId("write-length"),
   write: byTestId("write-text"),
+  pads: byTestId("pads-toggle"),
+  save: byTestId("save-view"),
 };
 
 const views = {
@@ -81,6 +84,7 @@ const state = {
   input: null, // the box text the current trace was run on
   locations: null,
   writing: null, // {promptSteps} while the box shows text a language model wrote, step by step
+  collapsePads: false, // every run of pad steps drawn as one column in the heatmaps
 };
 
 const player = new Player((index, playing) => {
@@ -99,6 +103,7 @@ function urlState() {
     unit: state.trace ? state.unit : null,
     layer: layer ? layer.layer + 1 : 1,
     dir: layer ? layer.direction : "forward",
+    pads: state.collapsePads ? "collapsed" : null,
   };
 }
 
@@ -113,6 +118,7 @@ function publish() {
   const layer = state.trace?.layers[state.layerIndex];
   const shown = {
     model: state.model?.id ?? "",
+    inputKind: state.model?.input_kind ?? "", // teaching/links.js offers /state for numbers only
     step: state.trace ? String(state.step) : "",
     unit: state.trace ? String(state.unit) : "",
     layer: layer ? String(layer.layer + 1) : "",
@@ -221,7 +227,8 @@ async function runTrace({ push = true, view = null } = {}) {
   state.input = read.text;
   state.locations = read.locations;
   attribution.follow(model.id, read.input);
-  await render(payload, view || { step: 1, unit: 1, layer: 1, dir: "forward" });
+  // A fresh run starts at the first real token, not on a pad.
+  await render(payload, view || { step: null, unit: 1, layer: 1, dir: "forward" });
   if (push) pushState(urlState());
   else syncUrl();
 }
@@ -278,7 +285,7 @@ async function render(payload, view = {}) {
   fillLayerSelect(payload);
   state.layerIndex = findLayer(payload, view.layer ?? 1, view.dir ?? "forward");
   els.layer.value = String(state.layerIndex);
-  state.step = clamp(view.step ?? 1, 1, payload.steps);
+  state.step = clamp(view.step ?? firstRealStep(payload), 1, payload.steps);
   const layer = payload.layers[state.layerIndex];
   state.unit = clamp(view.unit ?? 1, 1, layer.units ?? unitsOf(layer.hidden));
   els.slider.min = "1";
@@ -287,7 +294,8 @@ async function render(payload, view = {}) {
   views.tokens.update(payload, { step: state.step }, features);
   views.prediction.update(payload, { step: state.step, labels: labelNames(state.model) });
   await renderLayer();
-  player.load(payload.steps, state.step - 1);
+  player.load(payload.steps, state.step - 1, firstRealStep(payload) - 1);
+  els.pads.closest("label").hidden = !(payload.token_kinds ?? []).includes("pad");
   applyStep(state.step, { force: true });
   publish();
   shell.rendered();
@@ -299,7 +307,13 @@ async function renderLayer() {
   const layer = payload.layers[state.layerIndex];
   state.series = layerSeries(payload, layer);
   ensureHeatmapFigures(state.series);
-  const view = { step: state.step, unit: state.unit, tokens: payload.tokens ?? null };
+  const view = {
+    step: state.step,
+    unit: state.unit,
+    tokens: payload.tokens ?? null,
+    kinds: payload.token_kinds ?? null,
+    collapsePads: state.collapsePads,
+  };
   const drawn = state.series.map((series) => views.heatmaps.get(series.key).update(series, view));
   drawn.push(views.bars.update(state.series, view));
   drawn.push(views.unitLines.update(state.series, view));
@@ -321,7 +335,17 @@ function ensureHeatmapFigures(series) {
       figure.className = `heatmap series-${item.key}`;
       const caption = document.createElement("figcaption");
       const wrap = document.createElement("div");
-      wrap.className = "plot-wrap";
+      wrap.className = "plot-wrap heatmap-focus";
+      // A named heatmap a keyboard can reach: ↑/↓ choose a unit here (←/→ step, as everywhere).
+      wrap.setAttribute("role", "group"); // a named group (an img may not hold the mode bar's buttons)
+      wrap.tabIndex = 0;
+      wrap.dataset.testid = `focus-${item.testid}`;
+      wrap.addEventListener("keydown", (event) => {
+        const delta = { ArrowUp: -1, ArrowDown: 1 }[event.key];
+        if (!delta || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        setUnit(state.unit + delta);
+      });
       const plot = document.createElement("div");
       plot.className = "plot";
       plot.dataset.testid = item.testid;
@@ -338,7 +362,7 @@ function ensureHeatmapFigures(series) {
     const symbol = document.createElement("span");
     symbol.className = "symbol";
     symbol.textContent = item.symbol;
-    const title = document.createElement("span");
+    const title = document.createElement("h3"); // a gate's title is a heading (navigable by it)
     title.className = "title";
     title.textContent = item.title;
     const range = document.createElement("span");
@@ -416,6 +440,30 @@ async function setLayer(index) {
   syncUrl();
 }
 
+/** Draw every run of pads as one column (or one per step again); steps stay real steps. */
+async function setCollapsePads(collapse) {
+  state.collapsePads = collapse;
+  els.pads.checked = collapse;
+  if (state.trace) await renderLayer();
+  syncUrl();
+}
+
+/** "Save this view": one HTML file with the trace and this layer's heatmaps, for offline use. */
+function saveThisView() {
+  if (!state.trace) return Promise.resolve();
+  flushUrl();
+  const layer = els.layer.selectedOptions[0]?.textContent ?? "";
+  const model = state.model?.id === state.trace.model ? localized(state.model).title : state.trace.model;
+  return saveView({
+    payload: state.trace,
+    elements: [...els.heatmaps.querySelectorAll(".js-plotly-plot")],
+    step: state.step,
+    unit: state.unit,
+    heading: t("save.heading", { model }),
+    caption: t("save.caption", { layer, t: state.step, T: state.trace.steps, k: state.unit, url: window.location.href }),
+  });
+}
+
 /** A click on a heatmap cell follows that unit and moves to that step; a shift-click opens
  *  /whatif with that cell (site, unit, step) clamped to 0, to be edited there. */
 function pick({ step, unit, shift = false, series = null }) {
@@ -453,6 +501,10 @@ function bindControls() {
     if (Number.isInteger(index) && state.detail?.examples?.[index] !== undefined) {
       setInputFromExample(state.detail.examples[index]);
     }
+    // The menu keeps showing the choice (it snapped back to "Pick an example…" before) until the
+    // box is edited or another model is picked.
+  });
+  els.input.addEventListener("input", () => {
     els.examples.value = "";
   });
   els.play.addEventListener("click", () => player.toggle());
@@ -470,6 +522,8 @@ function bindControls() {
   );
   els.speed.addEventListener("change", () => player.setSpeed(Number(els.speed.value)));
   els.layer.addEventListener("change", () => setLayer(Number(els.layer.value)));
+  els.pads.addEventListener("change", () => setCollapsePads(els.pads.checked));
+  els.save.addEventListener("click", () => saveThisView().catch(onFailure));
   els.lang.addEventListener("click", () => setLang(lang() === "ko" ? "en" : "ko"));
   document.addEventListener("gatescope:model-added", onModelAdded);
   document.addEventListener("keydown", onKey);
@@ -531,7 +585,10 @@ function onLanguage() {
 /** Open what the URL names: its model, and its input traced at its step, unit and layer. */
 async function restoreFromUrl({ first = false } = {}) {
   const wanted = readState();
-  const view = { step: wanted.step ?? 1, unit: wanted.unit ?? 1, layer: wanted.layer, dir: wanted.dir };
+  const view = { step: wanted.step, unit: wanted.unit ?? 1, layer: wanted.layer, dir: wanted.dir };
+  const padsChanged = state.collapsePads !== (wanted.pads === "collapsed");
+  state.collapsePads = wanted.pads === "collapsed";
+  els.pads.checked = state.collapsePads;
   const modelId = wanted.model ?? (first ? state.models[0]?.id : state.model?.id);
   if (!modelId) return;
   const sameModel = state.model?.id === modelId && state.detail;
@@ -543,8 +600,9 @@ async function restoreFromUrl({ first = false } = {}) {
   if (state.trace && wanted.input === state.input && sameModel) {
     const layerIndex = findLayer(state.trace, view.layer, view.dir);
     if (layerIndex !== state.layerIndex) await setLayer(layerIndex);
+    else if (padsChanged) await renderLayer();
     await setUnit(view.unit);
-    player.seek(view.step - 1);
+    player.seek((view.step ?? firstRealStep(state.trace)) - 1);
     return;
   }
   els.input.value = wanted.input;

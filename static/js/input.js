@@ -47,9 +47,8 @@ export function parseNumbers(text) {
 }
 
 function parseNumber(token) {
-  // Number("") is 0 and Number("0x1f") is 31; accept plain decimals only. NaN and
-  // Infinity pass through (as JSON null) so the API can name them in its own words.
-  if (/^(nan|[-+]?inf(inity)?)$/i.test(token)) return Number.NaN;
+  // Number("") is 0 and Number("0x1f") is 31; accept plain decimals only. NaN and Infinity
+  // are refused here too: JSON carries them as null, and the API could only say "got null".
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(token)) return null;
   return Number(token);
 }

@@ -11,16 +11,19 @@ export class Player {
     this.onChange = onChange;
     this.steps = 0;
     this.step = 0;
+    this.first = 0;
     this.speed = 1;
     this.playing = false;
     this.generation = 0;
     this.timer = null;
   }
 
-  /** A new trace: `steps` long, starting at `step`, paused. */
-  load(steps, step = 0) {
+  /** A new trace: `steps` long, starting at `step`, paused; play from the end restarts at `first`
+   *  (the first real token: pads are not worth watching again). */
+  load(steps, step = 0, first = 0) {
     this.stop();
     this.steps = steps;
+    this.first = first;
     this.step = this.clamp(step);
     this.onChange(this.step, false);
   }
@@ -35,7 +38,7 @@ export class Player {
 
   play() {
     if (this.playing || this.steps < 2) return;
-    if (this.atEnd) this.step = 0; // play again from the start
+    if (this.atEnd) this.step = this.clamp(this.first ?? 0); // play again from the first real token
     this.playing = true;
     const generation = ++this.generation;
     this.onChange(this.step, true);

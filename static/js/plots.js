@@ -2,9 +2,10 @@
 // Each view follows one lifecycle: update(data) shapes the data and renders it once with
 // Plotly.react; setStep/setUnit then move only the markers, which sit in an overlay (overlay.js).
 
+import { DOWNLOAD_CONFIG } from "./export.js";
 import { t } from "./i18n.js";
 import { Overlay } from "./overlay.js";
-import { oneTo, transpose, unitsOf } from "./trace-data.js";
+import { oneTo, stepColumns, transpose, unitsOf } from "./trace-data.js";
 
 const Plotly = window.Plotly;
 
@@ -39,7 +40,7 @@ export const DIVERGING = [
   [1, "#7f2704"],
 ];
 
-export const CONFIG = { displayModeBar: false, responsive: true, doubleClick: false };
+export const CONFIG = { ...DOWNLOAD_CONFIG, responsive: true, doubleClick: false };
 
 export function colorscale(range) {
   return range.kind === "sequential" ? SEQUENTIAL : DIVERGING;
@@ -65,6 +66,20 @@ function heatmapHeight(units) {
   return Math.round(Math.min(170, Math.max(96, units * 3.2))) + 34;
 }
 
+/** Ticks for collapsed pads: the pads' column says "pads ×n", others their real step number. */
+function padTicks(columns) {
+  const every = Math.max(1, Math.ceil(columns.length / 12));
+  const ticks = columns
+    .map((column, index) => ({ column, position: index + 1 }))
+    .filter(({ column, position }) => (column.pad && column.last > column.first) || position % every === 0);
+  return {
+    tickmode: "array",
+    tickvals: ticks.map(({ position }) => position),
+    ticktext: ticks.map(({ column }) =>
+      column.pad && column.last > column.first ? t("pads.tick", { a: column.first, b: column.last }) : String(column.last)),
+  };
+}
+
 const HEATMAP_MARGIN = { l: 46, r: 84, t: 4, b: 30 };
 
 /** One heatmap (units x steps) of one series, with the current step and followed unit marked. */
@@ -80,12 +95,21 @@ export class Heatmap {
 
   /** series: {values (steps x units), range}; view: {step, unit} counted from 1. */
   update(series, view) {
+    this.series = series;
+    this.tokens = view.tokens ?? null;
     const steps = series.values.length;
     const units = unitsOf(series.values);
+    // Pads collapsed: one column per run of pads (its last step's values), labelled; the x of
+    // every other column is its position, its tick and hover the real step (customdata).
+    const { columns, columnOf } = stepColumns(view.kinds, steps, Boolean(view.collapsePads));
+    this.columnOf = columnOf;
+    this.columns = columns;
+    const shown = columns.map((column) => series.values[column.last - 1]);
+    const realSteps = columns.map((column) => column.last);
     const trace = {
       type: "heatmap",
-      z: transpose(series.values),
-      x: oneTo(steps),
+      z: transpose(shown),
+      x: oneTo(columns.length),
       y: oneTo(units),
       zmin: series.range.zmin,
       zmax: series.range.zmax,
@@ -101,14 +125,19 @@ export class Heatmap {
       },
       hovertemplate: `${t(view.tokens ? "hover.token" : "hover")}<extra></extra>`,
       hoverongaps: false,
+      customdata: new Array(units).fill(realSteps),
     };
     if (view.tokens) {
       // Every row names the same tokens: one shared array, not units copies.
-      const labels = view.tokens.map((token) => (token === "<pad>" ? "·" : token));
+      const labels = columns.map((column) => {
+        if (column.pad && column.last > column.first) return t("pads.column", { n: column.last - column.first + 1 });
+        const token = view.tokens[column.last - 1];
+        return token === "<pad>" ? "·" : token;
+      });
       trace.text = new Array(units).fill(labels);
     }
     const height = heatmapHeight(units);
-    const x = [0.5, steps + 0.5];
+    const x = [0.5, columns.length + 0.5];
     const y = [units + 0.5, 0.5]; // unit 1 on top, as in a matrix
     const layout = {
       font: FONT,
@@ -116,7 +145,8 @@ export class Heatmap {
       margin: HEATMAP_MARGIN,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#ddd",
-      xaxis: { range: x, tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4 },
+      xaxis: { range: x, tickfont: { size: 13 }, fixedrange: true, ticks: "outside", ticklen: 4,
+        ...(columns.length < steps ? padTicks(columns) : {}) },
       yaxis: {
         range: y,
         tickfont: { size: 13 },
@@ -131,7 +161,41 @@ export class Heatmap {
     this.setStep(view.step);
     this.setUnit(view.unit);
     this.bind();
+    this.name();
     return done;
+  }
+
+  /** The heatmap's accessible name (role=group on its focusable wrapper) and, beside it in a
+   *  visually hidden line, the current step's value of every unit: the keyboard's way in. */
+  name() {
+    const wrap = this.element.parentElement;
+    if (!wrap || !this.series) return;
+    const series = this.series;
+    wrap.setAttribute("aria-label", t("heatmap.name", {
+      title: series.title ?? series.key, symbol: series.symbol ?? "", units: unitsOf(series.values), steps: series.values.length,
+    }));
+    this.describe();
+  }
+
+  describe() {
+    const wrap = this.element.parentElement;
+    const row = this.series?.values[(this.step ?? 1) - 1];
+    if (!wrap || !row) return;
+    let line = wrap.querySelector(".now-values");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "now-values sr-only";
+      line.id = `now-${this.element.dataset.testid}`;
+      wrap.append(line);
+      wrap.setAttribute("aria-describedby", line.id);
+    }
+    const token = this.tokens?.[this.step - 1];
+    line.textContent = t("heatmap.now", {
+      t: this.step,
+      token: token ? ` “${token}”` : "",
+      k: this.unit ?? 1,
+      values: row.map((value, k) => `${k + 1}: ${value === null ? "–" : value.toFixed(2)}`).join(", "),
+    });
   }
 
   bind() {
@@ -139,14 +203,22 @@ export class Heatmap {
     this.bound = true;
     this.element.on("plotly_click", (event) => {
       const point = event.points?.[0];
-      if (point) this.onPick({ step: Number(point.x), unit: Number(point.y), shift: Boolean(event.event?.shiftKey) });
+      if (!point) return;
+      const column = this.columns?.[Number(point.x) - 1];
+      this.onPick({
+        step: column ? column.last : Number(point.x),
+        unit: Number(point.y),
+        shift: Boolean(event.event?.shiftKey),
+      });
     });
   }
 
   setStep(step) {
     if (step === this.step) return null;
     this.step = step;
-    this.overlay.rect("step", "mark-step", { x: [step - 0.5, step + 0.5] }, { step });
+    const column = this.columnOf?.[step - 1] ?? step;
+    this.overlay.rect("step", "mark-step", { x: [column - 0.5, column + 0.5] }, { step, column });
+    this.describe();
     return null;
   }
 
@@ -155,6 +227,7 @@ export class Heatmap {
     this.unit = unit;
     this.overlay.rect("unit", "mark-unit", { y: [unit - 0.5, unit + 0.5] }, { unit });
     this.overlay.point("pointer", "mark-pointer", { x: "right", y: unit });
+    this.describe();
     return null;
   }
 }

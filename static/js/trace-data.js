@@ -165,3 +165,29 @@ export function findLayer(payload, layerNumber, direction) {
 export function oneTo(n) {
   return Array.from({ length: n }, (_, index) => index + 1);
 }
+
+/** The first step (from 1) that is not padding: where the player starts after a run. */
+export function firstRealStep(payload) {
+  const index = (payload.token_kinds ?? []).findIndex((kind) => kind !== "pad");
+  return index === -1 ? 1 : index + 1;
+}
+
+/**
+ * The columns a heatmap draws: one per step, or, with `collapse`, every run of pad steps as one
+ * column (showing its last step: the state the pads hand on). Each column: {first, last, pad}
+ * (steps from 1); `columnOf[step - 1]` is a step's column (from 1). Steps stay real steps.
+ */
+export function stepColumns(kinds, steps, collapse) {
+  const columns = [];
+  for (let step = 1; step <= steps; step += 1) {
+    const pad = kinds?.[step - 1] === "pad";
+    const last = columns[columns.length - 1];
+    if (collapse && pad && last?.pad) last.last = step;
+    else columns.push({ first: step, last: step, pad });
+  }
+  const columnOf = [];
+  columns.forEach((column, index) => {
+    for (let step = column.first; step <= column.last; step += 1) columnOf.push(index + 1);
+  });
+  return { columns, columnOf };
+}

@@ -1,6 +1,7 @@
 // What the class sees lives in the query string, so a teacher can share exactly this view:
 // ?model=<id>&input=<text or the numbers box>&step=<t>&unit=<k>[&layer=<n>][&dir=backward]
-// step, unit and layer count from 1, as the page shows them.
+// [&pads=collapsed]: step, unit and layer count from 1, as the page shows them (real steps, pads
+// collapsed or not).
 
 const DEFAULTS = { layer: 1, dir: "forward" };
 const WRITE_DELAY_MS = 150;
@@ -22,6 +23,7 @@ export function readState(search = window.location.search) {
     unit: positive(query.get("unit")),
     layer: positive(query.get("layer")) ?? DEFAULTS.layer,
     dir: query.get("dir") === "backward" ? "backward" : DEFAULTS.dir,
+    pads: query.get("pads") === "collapsed" ? "collapsed" : null,
   };
 }
 
@@ -33,6 +35,7 @@ function toSearch(state) {
   if (state.unit) query.set("unit", String(state.unit));
   if (state.layer && state.layer !== DEFAULTS.layer) query.set("layer", String(state.layer));
   if (state.dir && state.dir !== DEFAULTS.dir) query.set("dir", state.dir);
+  if (state.pads) query.set("pads", state.pads);
   const text = query.toString();
   return text ? `?${text}` : window.location.pathname;
 }

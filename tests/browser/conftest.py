@@ -182,7 +182,9 @@ class ExplorerPage:
         console = [m for m in self.console_errors if not any(m.startswith(a) for a in allowed)]
         assert self.page_errors == [], f"page errors: {self.page_errors}"
         assert console == [], f"console errors: {console}"
-        foreign = [url for url in self.requests if not url.startswith(self.origin + "/")]
+        # blob: and data: URLs are made in the page (a downloaded image, a saved view)
+        local = (self.origin + "/", f"blob:{self.origin}/", "data:")
+        foreign = [url for url in self.requests if not url.startswith(local)]
         assert foreign == [], f"requests left the server's origin: {foreign}"
 
 

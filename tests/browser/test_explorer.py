@@ -145,7 +145,8 @@ def test_korean_gru_sentence_shows_every_gate_tokens_and_korean_text(
         for tok, kind in zip(payload["tokens"], payload["token_kinds"], strict=True)
         if kind == "word"
     ]
-    assert cells[0]["current"]
+    first_real = next(k for k, kind in enumerate(payload["token_kinds"]) if kind != "pad")
+    assert cells[first_real]["current"]  # a run starts at the first real token (issue 11)
     font = explorer.page.evaluate(
         "() => getComputedStyle("
         "document.querySelector('[data-testid=token-strip] .token-text')).fontFamily"
@@ -180,6 +181,11 @@ def test_english_lstm_player_slider_keys_units_and_equations(
     assert explorer.plot("hidden-plot")["z"] == units_by_steps(layer["hidden"])
     assert [cell["kind"] for cell in token_cells(explorer)] == payload["token_kinds"]
     assert "oov" in payload["token_kinds"]
+
+    # the run starts at the first real token (issue 11: not on a pad)
+    first_real = next(k for k, kind in enumerate(payload["token_kinds"]) if kind != "pad") + 1
+    assert explorer.step() == first_real
+    explorer.page.keyboard.press("Home")
 
     # play advances; after pause no stale timer moves it again
     assert explorer.step() == 1

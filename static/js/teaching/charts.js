@@ -28,17 +28,91 @@ export function baseLayout(extra = {}) {
   };
 }
 
-/** Ticks that name each step by its label (tokens repeat, so x stays numeric). */
+const MIN_FONT = 12; // no tick or legend text under 12 px (issue 11: 9-11 px was unreadable)
+const MAX_TICKS = 10; // horizontal labels; more would run together on a small chart
+const MAX_CHARS = 7;
+
+const GAP_PX = 10;
+let measurer = null;
+
+/** How wide `label` is at 12 px in the charts' font. */
+function textWidth(label) {
+  measurer ??= document.createElement("canvas").getContext("2d");
+  measurer.font = `${MIN_FONT}px ${FONT.family}`;
+  return measurer.measureText(label).width;
+}
+
+const cut = (label) => ([...label].length > MAX_CHARS ? `${[...label].slice(0, MAX_CHARS - 1).join("")}…` : label);
+
+/** Horizontal labels that never run together on a plot `width` px wide: words before pads
+ *  ("·"), chosen from the last word leftwards, each kept only when there is room for it beside
+ *  the one kept before; long words cut with "…" (the hover says the whole word). */
+export function thinnedTicks(labels, width = 600) {
+  const perStep = width / Math.max(1, labels.length);
+  const kept = [];
+  for (let index = labels.length - 1; index >= 0; index -= 1) {
+    const label = String(labels[index]);
+    if (label === "·" || label === "") continue;
+    const text = cut(label);
+    const previous = kept[kept.length - 1];
+    const room = previous ? (previous.x - (index + 1)) * perStep : Infinity;
+    if (previous && room < (textWidth(text) + textWidth(previous.text)) / 2 + GAP_PX) continue;
+    if (kept.length >= MAX_TICKS) break;
+    kept.push({ x: index + 1, text });
+  }
+  kept.reverse();
+  return { tickvals: kept.map(({ x }) => x), ticktext: kept.map(({ text }) => text) };
+}
+
+/** Fit a step axis's ticks to the element it is drawn in (before Plotly draws it). */
+function fitTicks(element, layout) {
+  const labels = layout.xaxis?.labels;
+  if (!labels) return layout;
+  const margin = layout.margin || {};
+  const width = Math.max(120, (element.clientWidth || 600) - (margin.l ?? 80) - (margin.r ?? 80) - 24);
+  return { ...layout, xaxis: { ...layout.xaxis, ...thinnedTicks(labels, width) } };
+}
+
+/** Ticks that name steps by their labels (tokens repeat, so x stays numeric): thinned and
+ *  horizontal, >= 12 px; the full labels ride along for the hover (withStepHover). */
 export function stepAxis(labels, extra = {}) {
-  return {
+  const axis = {
     tickmode: "array",
-    tickvals: oneTo(labels.length),
-    ticktext: labels,
+    ...thinnedTicks(labels),  // refitted to the element's width when drawn (fitTicks)
+    tickangle: 0,
     range: [0.5, labels.length + 0.5],
     fixedrange: true,
     automargin: true,
     ...extra,
+    tickfont: { ...(extra.tickfont || {}), size: Math.max(MIN_FONT, extra.tickfont?.size ?? MIN_FONT) },
   };
+  Object.defineProperty(axis, "labels", { value: labels.map(String), enumerable: false });
+  return axis;
+}
+
+/** Every trace's hover starts with its step's whole label (the axis shows it thinned or cut). */
+function withStepHover(traces, layout) {
+  const labels = layout.xaxis?.labels;
+  if (!labels) return traces;
+  return traces.map((trace) => {
+    if (trace.text !== undefined || !trace.x || !trace.hovertemplate) return trace;
+    return {
+      ...trace,
+      text: Array.from(trace.x, (x) => `${x} ${labels[x - 1] ?? ""}`.trim()),
+      hovertemplate: `%{text} · ${trace.hovertemplate}`,
+    };
+  });
+}
+
+/** Legend and every axis's tick text at least 12 px. */
+function legible(layout) {
+  const sized = (font) => ({ ...(font || {}), size: Math.max(MIN_FONT, font?.size ?? MIN_FONT) });
+  const out = { ...layout, legend: { ...(layout.legend || {}), font: sized(layout.legend?.font) } };
+  for (const key of Object.keys(layout).filter((name) => /^[xy]axis\d*$/.test(name))) {
+    // automargin: an axis title (°C beside two-digit ticks) gets the room it needs, never cut
+    out[key] = { automargin: true, ...layout[key], tickfont: sized(layout[key].tickfont) };
+  }
+  return out;
 }
 
 /** A units x steps heatmap of one steps x units matrix. */
@@ -58,9 +132,11 @@ export function heatmap(
     zmax: range.zmax,
     colorscale: colorscale(range),
     colorbar: { thickness: 12, outlinewidth: 0, tickfont: { size: 12 } },
-    hovertemplate: "%{x} · %{y}: %{z:.3f}<extra></extra>",
+    hovertemplate: "%{text} · %{y}: %{z:.3f}<extra></extra>",
     hoverongaps: false,
   };
+  const full = (labels || oneTo(steps).map(String)).map((label, index) => `${index + 1} ${label}`);
+  trace.text = new Array(unitsOf(values)).fill(full); // the hover names the step's whole label
   const layout = baseLayout({
     height,
     margin: { l: 48, r: 8, t: title ? 26 : 6, b: 40 },
@@ -74,11 +150,14 @@ export function heatmap(
       ...(yLabels ? { tickmode: "array", tickvals: oneTo(yLabels.length), ticktext: yLabels } : {}),
     },
   });
-  return Plotly.react(element, [trace], layout, CONFIG);
+  // An accessible name: what the picture is, with its size (Plotly's SVG has none of its own).
+  element.setAttribute("role", "group"); // not img: its mode bar holds buttons
+  element.setAttribute("aria-label", t("heatmap.named", { title: title || yTitle, units: unitsOf(values), steps }));
+  return Plotly.react(element, [trace], legible(fitTicks(element, layout)), CONFIG);
 }
 
 export function react(element, traces, layout) {
-  return Plotly.react(element, traces, layout, CONFIG);
+  return Plotly.react(element, withStepHover(traces, layout), legible(fitTicks(element, layout)), CONFIG);
 }
 
 /** The mean over units of every step of a steps x units matrix (nulls skipped; null if none). */

@@ -60,7 +60,8 @@ function logLayout(axis, title) {
     legend: { orientation: "h", y: 1.12, x: 0 },
     margin: { l: 70, r: 16, t: 36, b: 60 },
     xaxis: stepAxis(axis.map((label) => (label === "<pad>" ? "·" : label))),
-    yaxis: { type: "log", exponentformat: "power", title: { text: title }, fixedrange: true },
+    // dtick 1: a label per power of ten only (Plotly's in-between 2 and 5 are drawn at 9 px)
+    yaxis: { type: "log", dtick: 1, exponentformat: "power", title: { text: title }, fixedrange: true },
   });
 }
 
@@ -112,6 +113,21 @@ function renderSummary(payload) {
   box.dataset.holds = String(summary.textbook_holds ?? "");
 }
 
+/** Why a plain RNN has no line on the keep-gate chart: a sentence under it (in the page, not in
+ *  the SVG, where a long line was cut at the chart's edge on a phone). */
+function noKeepGateNote(shown) {
+  const plot = byTestId("retention-plot");
+  let note = byTestId("retention-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "hint";
+    note.dataset.testid = "retention-note";
+    plot.after(note);
+  }
+  note.hidden = !shown;
+  note.textContent = shown ? t("gradient.nornn") : "";
+}
+
 function render(payload) {
   renderSummary(payload);
   chainNote(payload);
@@ -121,12 +137,7 @@ function render(payload) {
     line(run, run.retention, { name: `${run.cell.toUpperCase()} · ${t(`gradient.keep.${run.keep_gate}`)}` }),
   );
   const layout = logLayout(payload.axis, t("gradient.axis.retention"));
-  if (payload.runs.some((run) => run.retention === null)) {
-    layout.annotations = [
-      { xref: "paper", yref: "paper", x: 0, y: -0.2, xanchor: "left", showarrow: false,
-        text: t("gradient.nornn"), font: { size: 12, color: "#4a4a4a" } },
-    ];
-  }
+  noKeepGateNote(payload.runs.some((run) => run.retention === null));
   return Promise.all([
     react(byTestId("gradient-plot"), sensitivity, logLayout(payload.axis, t("gradient.axis.sensitivity"))),
     react(byTestId("retention-plot"), retention, layout),

@@ -22,8 +22,16 @@ function links() {
   return [...document.querySelectorAll("[data-teaching-link]")];
 }
 
+/** On the explorer (which names its model's input kind on <body>), /state, which only reads
+ *  numbers, is offered for a numbers model only. */
+function offered(view) {
+  const kind = document.body.dataset.inputKind;
+  return view !== "state" || kind === undefined || kind === "numbers";
+}
+
 function refresh() {
   for (const link of links()) {
+    link.hidden = !offered(link.dataset.teachingLink);
     link.href = teachingHref(link.dataset.teachingLink);
     if (PATHS[link.dataset.teachingLink] === window.location.pathname) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -47,7 +55,7 @@ function start() {
   // The explorer writes the URL itself (url-state.js, coalesced); follow it as the page settles.
   new MutationObserver(() => window.setTimeout(refresh, 250)).observe(document.body, {
     attributes: true,
-    attributeFilter: ["data-state"],
+    attributeFilter: ["data-state", "data-input-kind"],
   });
   onLangChange(translate);
 }

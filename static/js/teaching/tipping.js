@@ -40,6 +40,8 @@ export function tippingMarks(series, { tokens = null, argmax = null } = {}) {
   // Plotly reads a little HTML in annotation text: a typed word is shown, never interpreted.
   const word = tokens?.[step] ? String(tokens[step]).replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`) : null;
   const text = word ? t("forming.word", { token: word }) : t("forming.step");
+  const where = x / (series.length + 1);
+  const anchor = where > 0.6 ? "right" : where < 0.4 ? "left" : "center";
   return {
     step,
     shapes: [
@@ -51,7 +53,9 @@ export function tippingMarks(series, { tokens = null, argmax = null } = {}) {
     ],
     annotations: [
       {
-        x, y: 1, xref: "x", yref: "paper", yanchor: "top", xanchor: "center", showarrow: false,
+        // Anchored to the side away from the nearer edge, so the label stays inside the plot:
+        // centred, it ran over the axis title at the left and off a phone's chart at the right.
+        x, y: 1, xref: "x", yref: "paper", yanchor: "top", xanchor: anchor, showarrow: false,
         text: `▼ ${text}`, font: { size: 12, color: "#8a3b00" }, bgcolor: "rgba(255,255,255,0.85)",
         name: "tipping-step",
       },
