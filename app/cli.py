@@ -92,7 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.update(serve_environment(args))
     json_log = _settings(args).access_log == "json"
     metrics_dir, ours = metrics_directory()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # the workers inherit it
     try:
         uvicorn.run(
             "app.main:app",
@@ -108,6 +109,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if ours:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
     return 0
 
 

@@ -15,8 +15,11 @@ import os
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-if os.environ.get(MULTIPROC_ENV):
-    Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
+# Fixed at import, as prometheus-client's storage is: a later change of the variable in this
+# process (a test running `gatescope serve` in-process) must not make a scrape read another dir.
+MULTIPROC_DIR = os.environ.get(MULTIPROC_ENV) or None
+if MULTIPROC_DIR:
+    Path(MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 
 from prometheus_client import (  # noqa: E402 (after the directory exists)
     CONTENT_TYPE_LATEST,
@@ -73,25 +76,19 @@ ATLAS_BUILD_SECONDS = Histogram(
 )
 
 
-def multiproc_dir() -> str | None:
-    """The directory the workers share their values in, if any."""
-    return os.environ.get(MULTIPROC_ENV) or None
-
-
 def exposition() -> tuple[bytes, str]:
     """The text format of every worker's metrics (of this process's without multiprocess mode)
     and its content type."""
-    directory = multiproc_dir()
-    if directory is None:
+    if MULTIPROC_DIR is None:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    multiprocess.MultiProcessCollector(registry, path=MULTIPROC_DIR)  # type: ignore[no-untyped-call]
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 def process_exiting() -> None:
     """Drop this process's live gauges (queue depth) so a stopped worker no longer counts."""
-    if multiproc_dir() is not None:
+    if MULTIPROC_DIR is not None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
