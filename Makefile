@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 PLOTLY_NPM ?= plotly.js-cartesian-dist-min@4.1.1
 VENDOR_PLOTLY := vendor/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js
 
-.PHONY: serve test test-fast bench bench-page lint install install-test browser vendor clean
+.PHONY: serve test test-fast bench bench-page lint install install-test browser proxy vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test browser
+install-test: $(VENV)/.installed-test browser proxy
 
 # Without npm (or when it fails) the server sends the full bundle from the Python package instead:
 # slower to start in the browser, same charts. Nothing is fetched at run time either way.
@@ -53,6 +53,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; \
 	  else \
 	    echo "warning: $(CHROMIUM) or a Korean font is missing and we are not root; browser tests will skip"; \
+	  fi; \
+	fi
+
+# tests/api/test_behind_nginx.py runs Debian's nginx in front of two servers (docs/deploy.md);
+# wrk is the load generator for the throughput goals. Installed with apt-get when missing and root.
+proxy:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] || ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing nginx-light and wrk with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; \
+	  else \
+	    echo "warning: nginx or wrk is missing and we are not root; the tests behind nginx will skip"; \
 	  fi; \
 	fi
 

@@ -83,13 +83,20 @@ def start_uvicorn(
 ) -> UvicornProcess:
     """`python -m uvicorn app.main:app` on 127.0.0.1 and a free port, healthy when returned.
 
-    The environment is ours minus any GATESCOPE_* variable, plus GATESCOPE_DATA_DIR=data_dir,
-    plus `env` (which wins).
+    The environment is ours minus any GATESCOPE_* variable, plus GATESCOPE_DATA_DIR=data_dir
+    and a fresh PROMETHEUS_MULTIPROC_DIR of its own (its workers' metrics pooled, as
+    `gatescope serve` does), plus `env` (which wins).
     """
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
+    metrics_dir = tempfile.mkdtemp(prefix=f"metrics-{port}-", dir=data_dir)
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("GATESCOPE_")}
-    full_env = {**inherited, "GATESCOPE_DATA_DIR": str(data_dir), **env}
+    full_env = {
+        **inherited,
+        "GATESCOPE_DATA_DIR": str(data_dir),
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        **env,
+    }
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     log_path = data_dir / f"server-{port}.log"

@@ -70,21 +70,50 @@ def default_workers(cores: int | None = None) -> int:
     return max(1, min(4, cores if cores is not None else len(os.sched_getaffinity(0))))
 
 
+def metrics_directory() -> tuple[Path, bool]:
+    """Where the workers pool their metrics: PROMETHEUS_MULTIPROC_DIR if set (emptied of a
+    previous run's values), else a fresh temporary directory; and whether it is ours to remove.
+    Local disk on purpose: the values are memory-mapped files, not for a network filesystem."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        from app.metrics import fresh_multiproc_dir
+
+        return fresh_multiproc_dir(Path(given)), False
+    return Path(tempfile.mkdtemp(prefix="gatescope-metrics-")), True
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run uvicorn on app.main:app with the requested workers."""
+    """Run uvicorn on app.main:app with the requested workers, their metrics pooled."""
+    import shutil
+
     import uvicorn
 
     os.environ.update(serve_environment(args))
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers or default_workers(),
-        log_level=args.log_level,
-        proxy_headers=False,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-    )
+    json_log = _settings(args).access_log == "json"
+    metrics_dir, ours = metrics_directory()
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # the workers inherit it
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers or default_workers(),
+            log_level=args.log_level,
+            access_log=not json_log,  # the JSON lines replace uvicorn's own
+            proxy_headers=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        )
+    finally:
+        if ours:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
     return 0
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.limits import ABSOLUTE_MAX_STEPS
@@ -23,6 +24,13 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     token: str | None = Field(
         default=None, description="When set, API calls need this bearer token."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token /metrics needs; unset: the API's token (none without one).",
+    )
+    access_log: Literal["json", "off"] = Field(
+        default="off", description="json: one JSON line per request on stderr; off: none."
     )
     allowed_origins: str = Field(
         default="",
@@ -130,16 +138,17 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="Runs untouched this long are removed."
     )
 
-    @field_validator("token")
+    @field_validator("token", "metrics_token")
     @classmethod
-    def _token_is_not_empty(cls, token: str | None) -> str | None:
+    def _token_is_not_empty(cls, token: str | None, info: ValidationInfo) -> str | None:
+        name = f"GATESCOPE_{(info.field_name or 'token').upper()}"
         if token is not None and not token.strip():
             raise ValueError(
-                "GATESCOPE_TOKEN is set but empty: an empty token would protect nothing. "
+                f"{name} is set but empty: an empty token would protect nothing. "
                 "Unset it to run without a token, or set it to a secret."
             )
         if token is not None and token != token.strip():
-            raise ValueError("GATESCOPE_TOKEN has spaces around it; remove them.")
+            raise ValueError(f"{name} has spaces around it; remove them.")
         return token
 
     @property

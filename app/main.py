@@ -19,11 +19,14 @@ from app.api.docs import DOCS_ASSETS_DIR, DOCS_ASSETS_URL
 from app.api.errors import install_error_handlers
 from app.api.methods import MethodsMiddleware
 from app.api.middleware import BodyLimitMiddleware, BodyTimeoutMiddleware
+from app.api.observe import ObserveMiddleware
+from app.api.observe import router as metrics_router
 from app.api.security import OriginMiddleware, SecurityHeadersMiddleware, TokenMiddleware
 from app.api.workers import ModelWorkers
 from app.atlas_pages import router as atlas_pages_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.importers.storage import sweep_stale, uploads_dir
+from app.metrics import process_exiting
 from app.pages import router as pages_router
 from app.preprocessing.korean import get_kiwi
 from app.recurrent.seeded import warm_up
@@ -97,12 +100,14 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         app.state.cache = ResponseCache(settings.cache_bytes)
         yield
         app.state.workers.shutdown()
+        process_exiting()
 
     return lifespan
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """gzip inside, the body limit outermost (so a 413 is sent before anything reads the body)."""
+    """gzip inside, the guards (token, origin, body limit) before anything reads the body, and
+    outermost the metrics and access log, which see every answer, the guards' too."""
     app.add_middleware(
         GZipMiddleware,
         minimum_size=settings.gzip_min_bytes,
@@ -119,6 +124,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(OriginMiddleware, allowed_origins=settings.origins)
     app.add_middleware(TokenMiddleware, token=settings.token)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ObserveMiddleware, access_log=settings.access_log == "json")
 
 
 def _openapi_for(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
@@ -160,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-assets")
     app.include_router(api_router)
+    app.include_router(metrics_router)
     app.include_router(pages_router)
     app.include_router(teaching_pages_router)  # teaching pages (issue 6): app/teaching_pages.py
     app.include_router(atlas_pages_router)  # the unit atlas page (issue 12)

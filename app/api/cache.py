@@ -18,6 +18,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from app.metrics import RESPONSE_CACHE
+
+HITS, MISSES = RESPONSE_CACHE.labels("hit"), RESPONSE_CACHE.labels("miss")
+
 MAX_KEY_CHARS = 16_384  # inputs larger than this are not worth remembering
 
 
@@ -51,9 +55,11 @@ class ResponseCache:
             entry = self._entries.get(key)
             if entry is None or entry.owner is not owner:
                 self.misses += 1
+                MISSES.inc()
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
+            HITS.inc()
         return entry.response()
 
     async def answer(

@@ -26,6 +26,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 
 from app.api.errors import ApiError
+from app.metrics import LANE_PENDING, LANE_REFUSED
 
 T = TypeVar("T")
 
@@ -47,6 +48,8 @@ class Lane:
 
     def __post_init__(self) -> None:
         self.executor = ThreadPoolExecutor(self.threads, f"gatescope-{self.name}")
+        self.depth = LANE_PENDING.labels(self.name)
+        self.depth.set(0)
 
     @property
     def full(self) -> bool:
@@ -68,7 +71,7 @@ class ModelWorkers:
         heavy_queue: int = 2,
         light_queue: int = 256,
     ) -> None:
-        self.light = Lane("model", threads, light_queue)
+        self.light = Lane("light", threads, light_queue)
         self.heavy = Lane("heavy", heavy_threads, heavy_queue)
         self.heavy_cost = heavy_cost
 
@@ -87,6 +90,7 @@ class ModelWorkers:
 
         future = lane.executor.submit(functools.partial(function, *args, **kwargs))
         lane.pending += 1
+        lane.depth.set(lane.pending)
         future.add_done_callback(finished)
         return await asyncio.wrap_future(future)
 
@@ -97,12 +101,14 @@ class ModelWorkers:
 
 def _release(lane: Lane, seconds: float) -> None:
     lane.pending -= 1
+    lane.depth.set(lane.pending)
     lane.seconds = 0.8 * lane.seconds + 0.2 * seconds
 
 
 def busy(lane: Lane) -> ApiError:
     """503 with Retry-After: the lane holds as many requests as it may."""
     wait = lane.retry_after()
+    LANE_REFUSED.labels(lane.name).inc()
     kind = "large requests" if lane.name == "heavy" else "requests"
     return ApiError(
         503,

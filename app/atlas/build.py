@@ -41,6 +41,7 @@ from app.atlas.lock import BuildBusy, BuildLock, is_held
 from app.atlas.responses import write_word_tables
 from app.atlas.stats import track_stats
 from app.atlas.steps import DocumentSteps, length_batches, network_inputs, prepare_corpus
+from app.metrics import ATLAS_BUILD_SECONDS, ATLAS_BUILDS
 from app.recurrent import LayerTrace, Trace, trace_chain
 from app.zoo import LoadedModel
 from app.zoo.spec import TextPreprocessing
@@ -172,19 +173,24 @@ def build_index(
         _remove_partials(root, key)
         partial = root / f".{key}.{uuid.uuid4().hex}.partial"
         report = _reporter(root, key, lock, progress)
+        started = time.perf_counter()
         try:
             partial.mkdir()
             _write_index(model, corpus, partial, decimals, limits, report)
             os.rename(partial, final)
         except CorpusError as error:
+            ATLAS_BUILDS.labels("failed").inc()
             write_json(progress_path(root, key), {"progress": 0.0, "error": _error(error)})
             raise
         except BaseException:
+            ATLAS_BUILDS.labels("failed").inc()
             progress_path(root, key).unlink(missing_ok=True)
             raise
         finally:
             shutil.rmtree(partial, ignore_errors=True)
         progress_path(root, key).unlink(missing_ok=True)
+        ATLAS_BUILDS.labels("built").inc()
+        ATLAS_BUILD_SECONDS.observe(time.perf_counter() - started)
     return final
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from app.metrics import MODEL_LOADS
 from app.zoo.errors import ModelFormatError
 from app.zoo.loaded import LoadedModel
 from app.zoo.network import GateNet
@@ -119,6 +120,7 @@ def load_model(directory: Path, source: str = "shipped") -> LoadedModel:
     if version == 1:
         state = upgrade_state(state)
     model = LoadedModel(config, build_network(config, state), source=source)
+    MODEL_LOADS.labels(source).inc()
     check_preprocessing(model)
     card = directory / CARD_FILE
     try:

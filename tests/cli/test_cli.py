@@ -201,6 +201,36 @@ def test_serve_runs_uvicorn_with_settings_in_the_environment(
     assert os.environ["GATESCOPE_DATA_DIR"] == str(Path("d").resolve())
 
 
+def test_serve_pools_the_workers_metrics_in_a_fresh_directory_it_removes(
+    tiny_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[Path, bool, dict[str, Any]]] = []
+
+    def run(app: str, **options: Any) -> None:
+        directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        seen.append((directory, directory.is_dir(), options))
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored after the test
+    monkeypatch.setenv("GATESCOPE_ACCESS_LOG", "json")
+    assert main(["serve", "--models-dir", "m", "--data-dir", "d"]) == 0
+    [(directory, existed, options)] = seen
+    assert existed and not directory.exists()
+    assert options["access_log"] is False  # the JSON lines replace uvicorn's
+
+
+def test_serve_empties_a_given_metrics_directory_of_a_previous_run(
+    tiny_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_12345.db").write_bytes(b"old")
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: None)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    assert main(["serve", "--models-dir", "m", "--data-dir", "d"]) == 0
+    assert given.is_dir() and not list(given.iterdir())
+
+
 @pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (16, 4)])
 def test_serve_chooses_its_workers_from_the_cores(
     cores: int, workers: int, tiny_env: Path, monkeypatch: pytest.MonkeyPatch
