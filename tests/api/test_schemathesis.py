@@ -38,6 +38,12 @@ FALSE_POSITIVES: dict[str, dict[str, str]] = {
         "POST /api/v1/models": "the schema says `file` is a binary string; it must also be a "
         "model in one of the named formats (.keras, .h5, .safetensors, .pt, .zip), which a "
         "random file is not: 422 invalid_model naming `file`",
+        "POST /api/v1/playground/runs": "each task has its own size range (copy: 1-100, latch: "
+        "1-200, ...), which the schema of one `size` field cannot say; a size outside the chosen "
+        "task's range is a 422 naming it, as are integers sent as floats (`seed: 1.0`)",
+        "POST /api/v1/playground/runs/{run_id}/train": "`steps` is bounded by the operator's "
+        "GATESCOPE_PLAYGROUND_MAX_CALL_STEPS, a setting the schema does not carry (as "
+        "GATESCOPE_MAX_STEPS for traces): more is a 422 above_maximum naming `steps`",
     },
 }
 
