@@ -101,6 +101,8 @@ def click_heatmap_cell(page: ExplorerPage, name: str, step: int, unit: int) -> N
         }""",
         [name, step, unit],
     )
+    # Leave the previous cell first, so its hover label is gone and cannot take this click.
+    page.page.mouse.move(0, 0)
     page.page.mouse.move(point["x"], point["y"])
     page.page.mouse.click(point["x"], point["y"])
 
