@@ -153,7 +153,7 @@ def test_shipped_models_speak_korean_titles_features_and_labels(shipped: httpx.C
         assert any("\uac00" <= char <= "\ud7a3" for char in korean["title"]), korean["title"]
         if summary["task"] == "regression":
             assert len(korean["features"]) == len(summary["features"])
-        else:
+        elif summary["task"] == "sentiment":
             assert korean["labels"] == ["부정", "긍정"]
     weather = shipped.get("/api/v1/models/weather-gru").json()["translations"]["ko"]
     assert weather["features"] == ["강수량", "최고 기온", "최저 기온", "풍속"]

@@ -116,6 +116,15 @@ def korean(recipe: Recipe) -> dict[str, Any]:
     """config.json's `translations["ko"]`: the title, description, labels and feature names."""
     cell = "RNN" if recipe.cell == "rnn" else recipe.cell.upper()
     units = f"{cell} {recipe.hidden_size} 유닛"
+    if recipe.task == "next-token":
+        source = "파이썬 소스 코드" if recipe.data == "python_source" else "네이버 영화 리뷰"
+        return {
+            "title": f"{source}, 글자 단위 · {units}",
+            "description": (
+                f"{source}를 글자 하나씩 읽고, {units}이 스텝마다 다음 글자의 확률을 냅니다 "
+                "(글자 단위 언어 모델)."
+            ),
+        }
     if recipe.task == "sentiment":
         source = "네이버 영화 리뷰" if recipe.language == "ko" else "영어 영화 리뷰"
         tokens = "형태소(Kiwi)" if recipe.analyzer == "morpheme" else "띄어쓰기 단어"

@@ -471,6 +471,7 @@ class CharRun(Run):
             labels=char_labels(self.tokenizer),
             examples=examples or [],
             description=description(recipe),
+            translations={"ko": Translation(**korean(recipe))},
         )
 
     def train_tensors(self) -> tuple[Tensor, Tensor]:
