@@ -13,6 +13,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import plotly
 from fastapi import APIRouter, Request
@@ -98,9 +99,11 @@ def content_security_policy(import_map: str) -> str:
     )
 
 
-@router.get("/", response_class=HTMLResponse)
-def explorer(request: Request) -> HTMLResponse:
-    """The gate explorer: pick a model, run an input, step through every gate."""
+def render_page(
+    request: Request, template: str, extra: dict[str, Any] | None = None
+) -> HTMLResponse:
+    """A page on base.html with the versioned assets, the import map and the content policy:
+    every page (explorer, teaching pages, atlas, playground) is served through here."""
     assets = asset_urls()
     # ES modules import each other by plain URL; the import map gives each its versioned one.
     modules = {url: versioned for url, versioned in assets.items() if url.endswith(".js")}
@@ -110,27 +113,23 @@ def explorer(request: Request) -> HTMLResponse:
         "assets": assets,
         "import_map": import_map,
         "app_version": __version__,
+        **(extra or {}),
     }
-    response = templates.TemplateResponse(request, "explorer.html", context)
+    response = templates.TemplateResponse(request, template, context)
     response.headers["Content-Security-Policy"] = content_security_policy(import_map)
     return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def explorer(request: Request) -> HTMLResponse:
+    """The gate explorer: pick a model, run an input, step through every gate."""
+    return render_page(request, "explorer.html")
 
 
 @router.get("/playground", response_class=HTMLResponse)
 def playground(request: Request) -> HTMLResponse:
     """The playground (issue 14): train an RNN, LSTM or GRU live and watch its gates learn."""
-    assets = asset_urls()
-    modules = {url: versioned for url, versioned in assets.items() if url.endswith(".js")}
-    import_map = json.dumps({"imports": modules}, separators=(",", ":"))
-    context = {
-        "plotly_url": plotly_url(),
-        "assets": assets,
-        "import_map": import_map,
-        "app_version": __version__,
-    }
-    response = templates.TemplateResponse(request, "playground.html", context)
-    response.headers["Content-Security-Policy"] = content_security_policy(import_map)
-    return response
+    return render_page(request, "playground.html")
 
 
 @router.get("/vendor/plotly.min.js")

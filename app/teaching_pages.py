@@ -8,14 +8,12 @@ exactly as it guards the API, and the numbers on screen are the API's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app import __version__
-from app.pages import asset_urls, content_security_policy, plotly_url, templates
+from app.pages import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,20 +37,8 @@ TEACHING_PAGES: dict[str, str] = {
 
 def render_teaching_page(request: Request, page: str) -> HTMLResponse:
     """One teaching page, with the explorer's assets, import map and content policy."""
-    assets = asset_urls()
-    modules = {url: versioned for url, versioned in assets.items() if url.endswith(".js")}
-    import_map = json.dumps({"imports": modules}, separators=(",", ":"))
-    context = {
-        "teaching_page": page,
-        "page_title": TEACHING_PAGES[page],
-        "plotly_url": plotly_url(),
-        "assets": assets,
-        "import_map": import_map,
-        "app_version": __version__,
-    }
-    response = templates.TemplateResponse(request, f"teaching/{page}.html", context)
-    response.headers["Content-Security-Policy"] = content_security_policy(import_map)
-    return response
+    extra = {"teaching_page": page, "page_title": TEACHING_PAGES[page]}
+    return render_page(request, f"teaching/{page}.html", extra)
 
 
 def _route(page: str) -> Callable[[Request], HTMLResponse]:
