@@ -36,15 +36,15 @@ from app.recurrent.trace import (
     LayerTrace,
     State,
     Trace,
-    _chain_trace,
-    _direction_weights,
-    _initial_states,
-    _module_output,
-    _unbatch_state,
     batch_first_inputs,
     chain_modules,
+    chain_trace,
+    direction_weights,
+    module_output,
+    stacked_initial_states,
     trace,
     trace_chain,
+    unbatch_state,
 )
 
 Operation = Literal["set", "scale", "add", "mean", "zero", "patch"]
@@ -339,12 +339,12 @@ def run_edits(
     layer_input, touched = x, x.new_zeros((1, x.shape[1]), dtype=torch.bool)
     parts: list[Trace] = []
     for module, state in zip(modules, states, strict=True):
-        h0, c0 = _initial_states(module, options_of(module).cell, state, clean.batched, x)
+        h0, c0 = stacked_initial_states(module, options_of(module).cell, state, clean.batched, x)
         found, layer_input, touched = run.block(module, layer_input, touched, h0, c0)
         parts.append(found)
     if len(parts) == 1:
         return parts[0]
-    return _chain_trace(parts, _renumbered(parts))
+    return chain_trace(parts, _renumbered(parts))
 
 
 def _renumbered(parts: list[Trace]) -> list[LayerTrace]:
@@ -413,7 +413,7 @@ class _Run:
             ]
             started = _started(touched, edits, direction == "backward")
             if bool(started.any()):
-                weights = _direction_weights(module, block_layer, direction)
+                weights = direction_weights(module, block_layer, direction)
                 stepper = _Stepper(options, weights, edits, self.record)
                 layer = stepper.run(
                     layer, layer_input, started, h0[row], c0[row] if c0 is not None else None
@@ -439,7 +439,7 @@ class _Run:
         return Trace(
             cell=kind,
             output=self._output(module, _batch(top, batch)),
-            final_state=_unbatch_state(state, self.clean.batched),
+            final_state=unbatch_state(state, self.clean.batched),
             layers=[_expanded(layer, batch) for layer in layers],
             lengths=self.clean.lengths,
             nonlinearity=layers[0].nonlinearity,
@@ -452,7 +452,7 @@ class _Run:
         """The top layer's h side by side, in the module's own layout (packed with lengths)."""
         if isinstance(self.clean.output, Tensor):  # no lengths: no step is absent
             padded = top
-            output = _module_output(module, padded, self.clean.batched)
+            output = module_output(module, padded, self.clean.batched)
             assert isinstance(output, Tensor)
             return output
         padded = torch.nan_to_num(top, nan=0.0)

@@ -271,7 +271,7 @@ def _trace_blocks(
         layer_input, native_input = runs[-1].padded, runs[-1].output
     if len(parts) == 1:
         return parts[0]
-    return _chain_trace(parts, layers)
+    return chain_trace(parts, layers)
 
 
 def _check_block_input(module: RecurrentModule, block: int, layer_input: Tensor) -> None:
@@ -298,7 +298,7 @@ def _trace_block(
 ) -> tuple[list[LayerTrace], list[_NativeRun]]:
     """Every layer of one block, numbered from ``first_layer`` in the whole trace."""
     options = options_of(module)
-    h0, c0 = _initial_states(module, options.cell, initial_state, batched, x)
+    h0, c0 = stacked_initial_states(module, options.cell, initial_state, batched, x)
     layers: list[LayerTrace] = []
     runs: list[_NativeRun] = []
     layer_input = x
@@ -323,8 +323,8 @@ def _block_trace(
     kind = cell_kind(module)
     return Trace(
         cell=kind,
-        output=_module_output(module, runs[-1].output, batched),
-        final_state=_unbatch_state(_final_state(runs), batched),
+        output=module_output(module, runs[-1].output, batched),
+        final_state=unbatch_state(_final_state(runs), batched),
         layers=[replace(found, layer=found.block_layer, block=0) for found in layers],
         lengths=lengths,
         nonlinearity=getattr(module, "nonlinearity", "tanh"),
@@ -334,7 +334,7 @@ def _block_trace(
     )
 
 
-def _chain_trace(parts: list[Trace], layers: list[LayerTrace]) -> Trace:
+def chain_trace(parts: list[Trace], layers: list[LayerTrace]) -> Trace:
     """The whole chain: every block's layers, the last block's output and final state."""
     last = parts[-1]
     kinds = {part.cell for part in parts}
@@ -406,7 +406,7 @@ def _trace_layer(
             hiddens[index],
             layer_h0[index],
             layer_c0[index] if layer_c0 is not None else None,
-            _direction_weights(module, layer, direction),
+            direction_weights(module, layer, direction),
             extent,
         )
         for index, direction in enumerate(directions)
@@ -477,7 +477,7 @@ def _directions(module: RecurrentModule) -> tuple[Direction, ...]:
     return ("forward", "backward") if module.bidirectional else ("forward",)
 
 
-def _initial_states(
+def stacked_initial_states(
     module: RecurrentModule,
     kind: CellKind,
     initial_state: State | None,
@@ -606,7 +606,7 @@ def _run_native_layer(
     return _NativeRun(output, padded, state, None)
 
 
-def _direction_weights(
+def direction_weights(
     module: RecurrentModule, layer: int, direction: Direction
 ) -> DirectionWeights:
     """One layer-direction's parameters, by PyTorch's names (weight_ih_l{k}{_reverse}, ...)."""
@@ -703,7 +703,7 @@ def _final_state(runs: list[_NativeRun]) -> State:
     return (h_n, torch.cat(c_ns)) if c_ns else h_n
 
 
-def _module_output(
+def module_output(
     module: RecurrentModule, top: Tensor | PackedSequence, batched: bool
 ) -> Tensor | PackedSequence:
     """The top layer's outputs in the layout the module itself returns."""
@@ -714,7 +714,7 @@ def _module_output(
     return top if module.batch_first else top.transpose(0, 1)
 
 
-def _unbatch_state(state: State, batched: bool) -> State:
+def unbatch_state(state: State, batched: bool) -> State:
     if batched:
         return state
     if isinstance(state, tuple):

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from app.recurrent import Trace, trace
-from app.recurrent.trace import _direction_weights, _layer_parameters, quiet_projection_warning
+from app.recurrent.trace import _layer_parameters, direction_weights, quiet_projection_warning
 
 from .helpers import PROJECTION_WARNING, Case, assert_close, make_inputs, make_module, make_state
 
@@ -69,7 +69,7 @@ def test_layer_parameters_are_pytorchs_named_parameters() -> None:
             assert parameter is named[original]
             seen.add(original)
         for direction, suffix in (("forward", ""), ("backward", "_reverse")):
-            weights = _direction_weights(module, layer, direction)
+            weights = direction_weights(module, layer, direction)
             assert weights.weight_ih is named[f"weight_ih_l{layer}{suffix}"]
             assert weights.weight_hh is named[f"weight_hh_l{layer}{suffix}"]
             assert weights.bias_ih is named[f"bias_ih_l{layer}{suffix}"]
@@ -81,7 +81,7 @@ def test_layer_parameters_are_pytorchs_named_parameters() -> None:
 def test_layer_parameters_without_bias() -> None:
     module = make_module(Case(cell="gru", layers=2, bias=False))
     assert set(_layer_parameters(module, 1)) == {"weight_ih_l0", "weight_hh_l0"}
-    weights = _direction_weights(module, 1, "forward")
+    weights = direction_weights(module, 1, "forward")
     assert weights.bias_ih is None and weights.bias_hh is None and weights.weight_hr is None
 
 

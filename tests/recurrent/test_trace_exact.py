@@ -273,10 +273,10 @@ def test_shapes_are_batch_steps_units_whatever_the_layout() -> None:
 )
 def test_fused_path_is_taken_for_large_float32_products_and_not_for_small_ones() -> None:
     from app.recurrent.cells import onednn_applies
-    from app.recurrent.trace import _direction_weights
+    from app.recurrent.trace import direction_weights
 
     module = nn.LSTM(128, 512, batch_first=True).eval()
-    weights = _direction_weights(module, 0, "forward")
+    weights = direction_weights(module, 0, "forward")
     with torch.no_grad():
         assert onednn_applies(torch.zeros(1, 1000, 128), torch.zeros(1, 1000, 512), weights)
         assert not onednn_applies(torch.zeros(1, 2, 128), torch.zeros(1, 2, 512), weights)
